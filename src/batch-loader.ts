@@ -1,0 +1,325 @@
+import type { Contact } from './contact.js'
+import { decodeContactRow, type ContactRow } from './contact-row.js'
+import {
+  ContactQueryError,
+  ContactRepositoryError,
+  ContactRowError,
+  ContactTimeoutError,
+} from './errors.js'
+import type { QueryLimiter, ReleaseSlot } from './query-limiter.js'
+
+/*
+ * The batch contract, in one place.
+ *
+ * 1. A batch belongs to one tenant and holds 1..maxBatchSize distinct IDs. It becomes exactly
+ *    one query: `WHERE tenant_id = ? AND id IN (...)`. An empty batch is never sent.
+ * 2. IDs asked for in the same tick by any caller of that tenant join the tenant's open batch
+ *    (a new one starts when it is full); every batch of the tick is sent on the next tick.
+ * 3. While a batch is queued or running, its IDs are "in flight": a caller that needs one
+ *    joins that pending load instead of asking the database again.
+ * 4. The query's rows must be a subset of the batch's IDs, each at most once, all of the
+ *    batch's tenant. Anything else fails the whole batch with ContactRowError.
+ * 5. A batch settles exactly once: with a row or "not found" for every ID, or with one error
+ *    for every waiter. A failed batch leaves nothing in the cache and nothing in flight.
+ * 6. An invalidation that reaches a *sent* batch detaches the affected IDs: later callers no
+ *    longer join them, and their result is never written to the cache (it may predate the
+ *    write). IDs of a batch not yet sent stay joinable: their read has not happened yet.
+ */
+
+/** One (tenant, id) being loaded, shared by every caller that asked for it meanwhile. */
+export class PendingLoad {
+  /** The result once the batch succeeded: the row, or `null` when it does not exist. */
+  row: Contact | null | undefined = undefined
+  /** The `getMany` pass that last met this load; see `CacheEntry.stamp`. */
+  stamp = 0
+  /** Whether any caller wants the result cached (a `no-fill` caller alone does not). */
+  fill: boolean
+  /** Set when an invalidation reached the load after its query was sent. */
+  detached = false
+  readonly id: number
+  readonly batch: Batch
+
+  constructor(id: number, batch: Batch, fill: boolean) {
+    this.id = id
+    this.batch = batch
+    this.fill = fill
+  }
+}
+
+/** One query's worth of pending loads of one tenant. */
+export class Batch {
+  readonly tenantId: number
+  /** Whether its loads are registered as in flight (false for cache-bypassing reads). */
+  readonly shared: boolean
+  readonly loads: PendingLoad[] = []
+  /** Set when the query is about to be sent; see rule 6. */
+  sent = false
+  /** Clock time at which the query was sent: the rows are at least this fresh. */
+  sentAt = 0
+  /** The owner's `epoch()` when the query was sent (the trust epoch of the repository). */
+  sentEpoch = 0
+  settled = false
+  /** Settles with the batch; never rejects unobserved (see constructor). */
+  readonly done: Promise<void>
+  resolve!: () => void
+  reject!: (error: ContactRepositoryError) => void
+
+  constructor(tenantId: number, shared: boolean) {
+    this.tenantId = tenantId
+    this.shared = shared
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+    // Every caller may have given up (aborted) by the time the batch fails.
+    this.done.catch(() => undefined)
+  }
+}
+
+/** What the loader needs from its owner. */
+export interface BatchLoaderDependencies {
+  /** Runs the batch's query; `ids` are distinct and 1..maxBatchSize long. */
+  readonly query: (tenantId: number, ids: readonly number[]) => Promise<readonly ContactRow[]>
+  /** Receives the loads of a successful batch that may be cached, before any waiter resumes. */
+  readonly fill: (batch: Batch, loads: readonly PendingLoad[]) => void
+  /** A value recorded on each batch when it is sent; the owner compares it when filling. */
+  readonly epoch: () => number
+  readonly limiter: QueryLimiter
+  readonly maxBatchSize: number
+  readonly queryTimeout: number
+  readonly now: () => number
+  readonly onBatchStart: (batch: Batch) => void
+  readonly onBatchEnd: (
+    batch: Batch,
+    durationMs: number,
+    rows: number,
+    error: ContactRepositoryError | undefined,
+  ) => void
+}
+
+// Runs `fn` after the promise jobs queued in this tick, as DataLoader does, so that callers
+// who await something already resolved before calling getMany still share the batch.
+const resolved = Promise.resolve()
+function afterThisTick(fn: () => void): void {
+  void resolved.then(() => {
+    process.nextTick(fn)
+  })
+}
+
+/** Coalesces cache misses into batches and keeps the in-flight registry (see the contract above). */
+export class BatchLoader {
+  readonly #deps: BatchLoaderDependencies
+  readonly #inflight = new Map<number, Map<number, PendingLoad>>()
+  readonly #open = new Map<number, Batch>()
+  #scheduled: Batch[] = []
+  #inflightCount = 0
+
+  constructor(deps: BatchLoaderDependencies) {
+    this.#deps = deps
+  }
+
+  /** Number of (tenant, id) loads callers can currently join. */
+  get inflight(): number {
+    return this.#inflightCount
+  }
+
+  /** The tenant's joinable loads, or `undefined`; look IDs up in it, do not change it. */
+  inflightOf(tenantId: number): ReadonlyMap<number, PendingLoad> | undefined {
+    return this.#inflight.get(tenantId)
+  }
+
+  /** Starts loading `id` (not already in flight) in the tenant's open batch. */
+  enqueue(tenantId: number, id: number, fill: boolean): PendingLoad {
+    const batch = this.#openBatch(tenantId)
+    const load = new PendingLoad(id, batch, fill)
+    batch.loads.push(load)
+    let inflight = this.#inflight.get(tenantId)
+    if (inflight === undefined) {
+      inflight = new Map()
+      this.#inflight.set(tenantId, inflight)
+    }
+    inflight.set(id, load)
+    this.#inflightCount++
+    return load
+  }
+
+  /** Loads distinct `ids` in private batches nobody joins and nothing caches. */
+  loadPrivately(tenantId: number, ids: readonly number[]): PendingLoad[] {
+    const loads: PendingLoad[] = []
+    let batch: Batch | undefined
+    for (const id of ids) {
+      if (batch === undefined || batch.loads.length >= this.#deps.maxBatchSize) {
+        batch = new Batch(tenantId, false)
+        this.#schedule(batch)
+      }
+      const load = new PendingLoad(id, batch, false)
+      batch.loads.push(load)
+      loads.push(load)
+    }
+    return loads
+  }
+
+  /** Detaches the tenant's sent loads of `ids` (contract rule 6). */
+  detach(tenantId: number, ids: readonly number[]): void {
+    const inflight = this.#inflight.get(tenantId)
+    if (inflight === undefined) return
+    for (const id of ids) {
+      const load = inflight.get(id)
+      if (load?.batch.sent === true) this.#detach(inflight, load)
+    }
+    if (inflight.size === 0) this.#inflight.delete(tenantId)
+  }
+
+  /** Detaches every sent load of the tenant. */
+  detachTenant(tenantId: number): void {
+    const inflight = this.#inflight.get(tenantId)
+    if (inflight === undefined) return
+    for (const load of inflight.values()) {
+      if (load.batch.sent) this.#detach(inflight, load)
+    }
+    if (inflight.size === 0) this.#inflight.delete(tenantId)
+  }
+
+  /** Detaches every sent load of every tenant. */
+  detachAll(): void {
+    for (const tenantId of [...this.#inflight.keys()]) this.detachTenant(tenantId)
+  }
+
+  #detach(inflight: Map<number, PendingLoad>, load: PendingLoad): void {
+    load.detached = true
+    inflight.delete(load.id)
+    this.#inflightCount--
+  }
+
+  #openBatch(tenantId: number): Batch {
+    let batch = this.#open.get(tenantId)
+    if (batch === undefined || batch.loads.length >= this.#deps.maxBatchSize) {
+      batch = new Batch(tenantId, true)
+      this.#open.set(tenantId, batch)
+      this.#schedule(batch)
+    }
+    return batch
+  }
+
+  #schedule(batch: Batch): void {
+    this.#scheduled.push(batch)
+    if (this.#scheduled.length === 1) afterThisTick(() => { this.#flush() })
+  }
+
+  #flush(): void {
+    const batches = this.#scheduled
+    this.#scheduled = []
+    this.#open.clear()
+    for (const batch of batches) this.#run(batch)
+  }
+
+  #run(batch: Batch): void {
+    const { limiter, queryTimeout } = this.#deps
+    const started = this.#deps.now()
+    // One deadline covers the whole wait: queueing for a slot, the pool, and the query.
+    const deadline = new AbortController()
+    const timer = setTimeout(() => {
+      deadline.abort(new ContactTimeoutError(queryTimeout, 'query'))
+    }, queryTimeout)
+    timer.unref()
+    deadline.signal.addEventListener('abort', () => {
+      this.#fail(batch, deadline.signal.reason as ContactRepositoryError, started)
+    })
+
+    let slot: ReleaseSlot | Promise<ReleaseSlot>
+    try {
+      slot = limiter.acquire(batch.tenantId, deadline.signal)
+    } catch (error) {
+      clearTimeout(timer)
+      this.#fail(batch, toRepositoryError(batch, error), started)
+      return
+    }
+    const send = (release: ReleaseSlot): void => {
+      if (batch.settled) {
+        release()
+        return
+      }
+      batch.sent = true
+      batch.sentAt = this.#deps.now()
+      batch.sentEpoch = this.#deps.epoch()
+      this.#deps.onBatchStart(batch)
+      const ids = batch.loads.map((load) => load.id)
+      let query: Promise<readonly ContactRow[]>
+      try {
+        query = this.#deps.query(batch.tenantId, ids)
+      } catch (error) {
+        query = Promise.reject(error)
+      }
+      // The slot stays taken until the database is done with the query, even when the
+      // waiters were already rejected at the deadline: the connection is still busy.
+      query
+        .then(
+          (rows) => { this.#succeed(batch, rows, started) },
+          (error: unknown) => { this.#fail(batch, toRepositoryError(batch, error), started) },
+        )
+        .finally(() => {
+          clearTimeout(timer)
+          release()
+        })
+    }
+    if (typeof slot === 'function') send(slot)
+    else slot.then(send, () => { clearTimeout(timer) /* the deadline already failed the batch */ })
+  }
+
+  #succeed(batch: Batch, rows: readonly ContactRow[], started: number): void {
+    if (batch.settled) return
+    let found: Map<number, Contact>
+    try {
+      found = this.#decode(batch, rows)
+    } catch (error) {
+      this.#fail(batch, toRepositoryError(batch, error), started)
+      return
+    }
+    batch.settled = true
+    const fillable: PendingLoad[] = []
+    for (const load of batch.loads) {
+      load.row = found.get(load.id) ?? null
+      if (batch.shared) this.#release(batch.tenantId, load)
+      if (load.fill && !load.detached) fillable.push(load)
+    }
+    if (fillable.length > 0) this.#deps.fill(batch, fillable)
+    this.#deps.onBatchEnd(batch, this.#deps.now() - started, found.size, undefined)
+    batch.resolve()
+  }
+
+  #fail(batch: Batch, error: ContactRepositoryError, started: number): void {
+    if (batch.settled) return
+    batch.settled = true
+    if (batch.shared) for (const load of batch.loads) this.#release(batch.tenantId, load)
+    this.#deps.onBatchEnd(batch, this.#deps.now() - started, 0, error)
+    batch.reject(error)
+  }
+
+  // Removes a settled load from the registry unless an invalidation already replaced it.
+  #release(tenantId: number, load: PendingLoad): void {
+    const inflight = this.#inflight.get(tenantId)
+    if (inflight?.get(load.id) !== load) return
+    inflight.delete(load.id)
+    this.#inflightCount--
+    if (inflight.size === 0) this.#inflight.delete(tenantId)
+  }
+
+  // Contract rule 4.
+  #decode(batch: Batch, rows: readonly ContactRow[]): Map<number, Contact> {
+    const asked = new Set<number>()
+    for (const load of batch.loads) asked.add(load.id)
+    const found = new Map<number, Contact>()
+    for (const row of rows) {
+      const contact = decodeContactRow(row, batch.tenantId)
+      if (!asked.has(contact.id)) throw new ContactRowError(`Row ${contact.id} was not asked for`)
+      if (found.has(contact.id)) throw new ContactRowError(`Row ${contact.id} came back twice`)
+      found.set(contact.id, contact)
+    }
+    return found
+  }
+}
+
+function toRepositoryError(batch: Batch, error: unknown): ContactRepositoryError {
+  if (error instanceof ContactRepositoryError) return error
+  return new ContactQueryError(batch.tenantId, batch.loads.length, error)
+}

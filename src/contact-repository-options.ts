@@ -1,0 +1,202 @@
+import type { Kysely } from 'kysely'
+import { TABLE_NAME } from './contacts-query.js'
+import type { InvalidationBus } from './invalidation-bus.js'
+import type { TracerLike } from './tracer.js'
+
+/**
+ * Options of `new ContactRepository(options)`. Only `db` is required. Every option is
+ * validated once, in the constructor; a bad value throws a `TypeError` naming the option.
+ * Times are milliseconds.
+ */
+export interface ContactRepositoryOptions {
+  /**
+   * The Kysely instance to read from (MySQL/MariaDB through mysql2 in production; any
+   * dialect whose SQL accepts `cast(x as char)` works, SQLite included). The repository
+   * never closes it.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database type with the table
+  readonly db: Kysely<any>
+  /** Table to read, optionally `schema.table`, with the columns of `sql/contacts.sql`. Default `'contacts'`. */
+  readonly table?: string
+  /**
+   * Most entries (rows and "not found" markers) held over all tenants. Default `100_000`.
+   * Cost: about 500 bytes of heap per cached contact (see the memory benchmark).
+   */
+  readonly maxEntries?: number
+  /**
+   * Most estimated heap bytes over all tenants, counting each tenant's partition
+   * (2 KiB) as well as its entries. Default `64 MiB`; at least 64 KiB.
+   */
+  readonly maxBytes?: number
+  /**
+   * Most entries one tenant may hold, so that one tenant cannot take over the cache.
+   * Default `maxEntries / 4`, rounded up.
+   */
+  readonly maxEntriesPerTenant?: number
+  /** Most estimated bytes one tenant may hold. Default `maxBytes / 4`; at least 16 KiB. */
+  readonly maxBytesPerTenant?: number
+  /**
+   * How long a row stays fresh after it was read, the bound on staleness when an
+   * invalidation is missed (a write made without `invalidate`). Default `60_000`.
+   * No timer is set per entry, so any finite value is safe.
+   */
+  readonly ttl?: number
+  /**
+   * Each entry's TTL is shortened by a random fraction up to this, so that entries filled
+   * together (a fleet after a deploy) do not expire together. `0` to `< 1`. Default `0.1`.
+   */
+  readonly ttlJitter?: number
+  /**
+   * How long "this ID does not exist for this tenant" is cached. `0` turns negative caching
+   * off. Default `10_000`. Call `invalidate` after creating a contact to clear it sooner.
+   */
+  readonly notFoundTtl?: number
+  /** Most IDs in one query; more misses are split into the fewest queries of at most this. Default `1000`. */
+  readonly maxBatchSize?: number
+  /**
+   * Deadline of one batch, from the moment it is sent to the limiter until its rows are in,
+   * queueing included. Every waiter then rejects with `ContactTimeoutError`. Default `5_000`.
+   */
+  readonly queryTimeout?: number
+  /**
+   * Most miss queries running at once. Keep it at or below the pool's connection count so
+   * queries wait here (bounded) rather than in mysql2's unbounded pool queue. Default `8`.
+   */
+  readonly maxConcurrentQueries?: number
+  /** Most miss queries of one tenant running at once. Default `maxConcurrentQueries / 2`, rounded up. */
+  readonly maxConcurrentQueriesPerTenant?: number
+  /** Most queries waiting for a slot; beyond, calls fail at once with `ContactOverloadError`. Default `128`. */
+  readonly maxQueuedQueries?: number
+  /** Most queries of one tenant waiting for a slot. Default `maxQueuedQueries / 4`, rounded up. */
+  readonly maxQueuedQueriesPerTenant?: number
+  /** `retryAfterMs` of `ContactOverloadError` (and the endpoint's `Retry-After`). Default `1_000`. */
+  readonly overloadRetryAfter?: number
+  /**
+   * When a query fails, serve rows that expired at most this long ago instead of failing,
+   * listing them in the result's `stale`. `0` (the default) turns it off; a call can
+   * override it with its own `staleIfError`.
+   */
+  readonly staleIfError?: number
+  /**
+   * Longest TTL of entries filled while the invalidation bus cannot deliver (see
+   * `InvalidationSubscriber.onTrustChange`): the bound on staleness during a bus outage.
+   * `0` caches nothing meanwhile. Default `1_000`.
+   */
+  readonly untrustedTtl?: number
+  /** Carries invalidations to other instances; see `contact-repository/redis`. Default: none. */
+  readonly bus?: InvalidationBus
+  /** When given, each database batch runs in a span `contact-repository.batch`. Default: none. */
+  readonly tracer?: TracerLike
+  /**
+   * Monotonic clock in milliseconds, for TTLs and durations. Default `performance.now`.
+   * Inject one in tests to move time without sleeping.
+   */
+  readonly now?: () => number
+}
+
+/** Options after defaults were applied and values checked. */
+export type ResolvedOptions = Required<Omit<ContactRepositoryOptions, 'bus' | 'tracer'>> &
+  Pick<ContactRepositoryOptions, 'bus' | 'tracer'>
+
+const KNOWN_OPTIONS = new Set<string>([
+  'db', 'table', 'maxEntries', 'maxBytes', 'maxEntriesPerTenant', 'maxBytesPerTenant', 'ttl',
+  'ttlJitter', 'notFoundTtl', 'maxBatchSize', 'queryTimeout', 'maxConcurrentQueries',
+  'maxConcurrentQueriesPerTenant', 'maxQueuedQueries', 'maxQueuedQueriesPerTenant',
+  'overloadRetryAfter', 'staleIfError', 'untrustedTtl', 'bus', 'tracer', 'now',
+])
+
+/** setTimeout fires at once for delays above this (and warns): no deadline may exceed it. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1
+
+/** Applies defaults and validates, throwing a `TypeError` that names the first bad option. */
+export function resolveOptions(options: ContactRepositoryOptions): ResolvedOptions {
+  if (typeof options !== 'object' || (options as unknown) === null) {
+    throw new TypeError('options must be an object with at least `db`')
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`options.${key} is not an option of ContactRepository`)
+  }
+  const { db } = options
+  if (typeof (db as { selectFrom?: unknown } | undefined)?.selectFrom !== 'function') {
+    throw new TypeError('options.db must be a Kysely instance')
+  }
+  const table = options.table ?? 'contacts'
+  if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
+    throw new TypeError(`options.table must be a table name matching ${String(TABLE_NAME)}; got ${show(table)}`)
+  }
+  const maxEntries = integer(options, 'maxEntries', 100_000, 1)
+  const maxBytes = integer(options, 'maxBytes', 64 * 1024 * 1024, 64 * 1024)
+  const maxConcurrentQueries = integer(options, 'maxConcurrentQueries', 8, 1)
+  const maxQueuedQueries = integer(options, 'maxQueuedQueries', 128, 0)
+  const ttl = integer(options, 'ttl', 60_000, 1)
+  const now = options.now ?? performance.now.bind(performance)
+  if (typeof now !== 'function') throw new TypeError(`options.now must be a function; got ${show(now)}`)
+  const { bus, tracer } = options
+  if (
+    bus !== undefined &&
+    (typeof bus.publish !== 'function' || typeof bus.subscribe !== 'function')
+  ) {
+    throw new TypeError('options.bus must have publish() and subscribe() methods')
+  }
+  if (tracer !== undefined && typeof tracer.startSpan !== 'function') {
+    throw new TypeError('options.tracer must have a startSpan() method')
+  }
+  return {
+    db,
+    table,
+    maxEntries,
+    maxBytes,
+    maxEntriesPerTenant: integer(options, 'maxEntriesPerTenant', Math.ceil(maxEntries / 4), 1, maxEntries),
+    maxBytesPerTenant: integer(options, 'maxBytesPerTenant', Math.floor(maxBytes / 4), 16 * 1024, maxBytes),
+    ttl,
+    ttlJitter: fraction(options, 'ttlJitter', 0.1),
+    notFoundTtl: integer(options, 'notFoundTtl', 10_000, 0),
+    maxBatchSize: integer(options, 'maxBatchSize', 1000, 1, 65_535),
+    queryTimeout: integer(options, 'queryTimeout', 5_000, 1, MAX_TIMER_DELAY),
+    maxConcurrentQueries,
+    maxConcurrentQueriesPerTenant: integer(
+      options, 'maxConcurrentQueriesPerTenant', Math.ceil(maxConcurrentQueries / 2), 1, maxConcurrentQueries,
+    ),
+    maxQueuedQueries,
+    maxQueuedQueriesPerTenant: integer(
+      options, 'maxQueuedQueriesPerTenant', Math.ceil(maxQueuedQueries / 4), 0, maxQueuedQueries,
+    ),
+    overloadRetryAfter: integer(options, 'overloadRetryAfter', 1_000, 0),
+    staleIfError: integer(options, 'staleIfError', 0, 0),
+    untrustedTtl: integer(options, 'untrustedTtl', 1_000, 0),
+    now,
+    ...(bus === undefined ? {} : { bus }),
+    ...(tracer === undefined ? {} : { tracer }),
+  }
+}
+
+function integer(
+  options: ContactRepositoryOptions,
+  name: keyof ContactRepositoryOptions,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const value: unknown = options[name]
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new TypeError(`options.${name} must be an integer from ${min} to ${max}; got ${show(value)}`)
+  }
+  return value as number
+}
+
+function fraction(options: ContactRepositoryOptions, name: 'ttlJitter', fallback: number): number {
+  const value: unknown = options[name]
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
+    throw new TypeError(`options.${name} must be a number from 0 to below 1; got ${show(value)}`)
+  }
+  return value
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'function') return 'a function'
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value)
+  if (value === undefined) return 'undefined'
+  return JSON.stringify(value)
+}

@@ -1,0 +1,575 @@
+import { BatchLoader, type Batch, type PendingLoad } from './batch-loader.js'
+import type { Contact } from './contact.js'
+import {
+  resolveOptions,
+  type ContactRepositoryOptions,
+  type ResolvedOptions,
+} from './contact-repository-options.js'
+import { selectContacts } from './contacts-query.js'
+import {
+  batchEndChannel,
+  batchStartChannel,
+  evictChannel,
+  getManyChannel,
+  invalidateChannel,
+  trustChannel,
+  type BatchEndEvent,
+  type BatchStartEvent,
+  type EvictionEvent,
+  type GetManyEvent,
+  type InvalidationEvent,
+  type TrustEvent,
+} from './diagnostics.js'
+import {
+  ContactAbortError,
+  ContactRepositoryClosedError,
+  ContactValidationError,
+  type ContactRepositoryError,
+} from './errors.js'
+import { assertIdList, assertTenantId } from './id-schema.js'
+import type { InvalidationMessage } from './invalidation-bus.js'
+import { QueryLimiter } from './query-limiter.js'
+import { RollingSummary, type Summary } from './rolling-summary.js'
+import {
+  TenantPartitionedCache,
+  estimateEntryBytes,
+  type CacheEntry,
+  type Partition,
+} from './tenant-partitioned-cache.js'
+import { SPAN_STATUS_ERROR, type SpanLike } from './tracer.js'
+
+/**
+ * How a call uses the cache.
+ * - `'normal'`: serve hits, load misses, cache what was loaded. For request handlers.
+ * - `'no-fill'`: serve hits without changing their recency, load misses (joining loads
+ *   already in flight), cache nothing. For background jobs that read many contacts once:
+ *   they profit from the cache without evicting the hot set.
+ * - `'bypass'`: ignore the cache and in-flight loads, always read the database. For code that
+ *   needs the database's current answer (e.g. right before a write), never for hot paths.
+ */
+export type CacheMode = 'normal' | 'no-fill' | 'bypass'
+
+/** Per-call options of `getMany`. */
+export interface GetManyOptions {
+  /** How this call uses the cache. Default `'normal'`. */
+  readonly cache?: CacheMode
+  /**
+   * Rejects the call with `ContactAbortError` when it fires. The shared query goes on for
+   * the other callers (and may still fill the cache).
+   */
+  readonly signal?: AbortSignal
+  /** Overrides the repository's `staleIfError` for this call (`0` turns it off). */
+  readonly staleIfError?: number
+}
+
+/** A row served from an expired entry because the database failed (stale-if-error). */
+export interface StaleRow {
+  readonly id: number
+  /** How long ago the row was read from the database, in milliseconds. */
+  readonly ageMs: number
+}
+
+/** What `getMany` resolves to. */
+export interface GetManyResult {
+  /** The found contacts, in the order of the requested IDs, each once. */
+  readonly rows: Contact[]
+  /** Requested IDs that were not found (absent, or another tenant's), in request order, each once. */
+  readonly missing: number[]
+  /** IDs answered from expired entries after a database failure; empty unless `staleIfError` applied. */
+  readonly stale: readonly StaleRow[]
+}
+
+/** Counters since construction, and the cache's current size. */
+export interface ContactRepositoryStats {
+  /** IDs answered from a fresh cache entry (found or not found). */
+  readonly hits: number
+  /** Of `hits`, the IDs answered by a cached "not found". */
+  readonly negativeHits: number
+  /** IDs that were not answered from the cache: loaded, joined, or bypassing it. */
+  readonly misses: number
+  /** Of `misses`, the IDs that joined a load already in flight instead of starting one. */
+  readonly inflightJoins: number
+  /** Queries sent to the database. */
+  readonly queries: number
+  /** Rows those queries returned. */
+  readonly rowsFetched: number
+  /** Entries dropped to stay within `maxEntries`/`maxBytes` or a tenant's cap. */
+  readonly evictions: number
+  /** Invalidations applied (local and from the bus). */
+  readonly invalidations: number
+  /** Batches that failed, for any reason (timeouts and shed batches included). */
+  readonly errors: number
+  /** Of `errors`, batches that hit a deadline. */
+  readonly timeouts: number
+  /** Of `errors`, batches refused at once because the query queue was full. */
+  readonly shed: number
+  /** IDs served stale after a failure (stale-if-error). */
+  readonly staleServed: number
+  /** Entries (rows and "not found") in the cache now. */
+  readonly entries: number
+  /** Estimated heap bytes of the cache now. */
+  readonly bytes: number
+  /** Tenants with at least one entry now. */
+  readonly tenants: number
+  /** (tenant, id) loads in flight now that callers can join. */
+  readonly inflight: number
+  /** Queries running now. */
+  readonly activeQueries: number
+  /** Queries waiting for a slot now. */
+  readonly queuedQueries: number
+  /** Whether invalidations from other instances are known to arrive (always true without a bus). */
+  readonly trusted: boolean
+  /** IDs per query, over the last 1024 queries. */
+  readonly batchSize: Summary
+  /** Milliseconds per query (from queueing to settling), over the last 1024 queries. */
+  readonly batchDurationMs: Summary
+}
+
+const NO_STALE_ROWS: readonly StaleRow[] = Object.freeze([])
+const CACHE_MODES: readonly string[] = ['normal', 'no-fill', 'bypass']
+
+interface Counters {
+  hits: number
+  negativeHits: number
+  misses: number
+  inflightJoins: number
+  queries: number
+  rowsFetched: number
+  evictions: number
+  invalidations: number
+  errors: number
+  timeouts: number
+  shed: number
+  staleServed: number
+}
+
+/**
+ * Contacts by ID for many tenants: a tenant-partitioned LRU in front of one batched query.
+ *
+ * `getMany` answers hits from the cache, loads only the misses (one query per tenant per
+ * tick, shared by every concurrent caller), caches what it loaded, and returns rows in
+ * request order plus the IDs not found. Guarantees are listed in the README.
+ */
+export class ContactRepository {
+  readonly #options: ResolvedOptions
+  readonly #cache: TenantPartitionedCache
+  readonly #limiter: QueryLimiter
+  readonly #loader: BatchLoader
+  readonly #counters: Counters = {
+    hits: 0, negativeHits: 0, misses: 0, inflightJoins: 0, queries: 0, rowsFetched: 0,
+    evictions: 0, invalidations: 0, errors: 0, timeouts: 0, shed: 0, staleServed: 0,
+  }
+  readonly #batchSizes = new RollingSummary()
+  readonly #batchDurations = new RollingSummary()
+  readonly #spans = new WeakMap<Batch, SpanLike>()
+  readonly #unsubscribe: (() => void) | undefined
+  // Incremented by every getMany pass; see CacheEntry.stamp.
+  #stamp = 0
+  #trusted = true
+  // Changes whenever trust changes; a batch sent in another epoch may have missed messages.
+  #trustEpoch = 0
+  #closed = false
+
+  constructor(options: ContactRepositoryOptions) {
+    const resolved = resolveOptions(options)
+    this.#options = resolved
+    this.#cache = new TenantPartitionedCache(resolved, (reason, count) => {
+      this.#counters.evictions += count
+      if (evictChannel.hasSubscribers) evictChannel.publish({ reason, count } satisfies EvictionEvent)
+    })
+    this.#limiter = new QueryLimiter({
+      maxConcurrent: resolved.maxConcurrentQueries,
+      maxConcurrentPerTenant: resolved.maxConcurrentQueriesPerTenant,
+      maxQueued: resolved.maxQueuedQueries,
+      maxQueuedPerTenant: resolved.maxQueuedQueriesPerTenant,
+      retryAfterMs: resolved.overloadRetryAfter,
+    })
+    this.#loader = new BatchLoader({
+      query: (tenantId, ids) => selectContacts(resolved.db, resolved.table, tenantId, ids),
+      fill: (batch, loads) => { this.#fill(batch, loads) },
+      epoch: () => this.#trustEpoch,
+      limiter: this.#limiter,
+      maxBatchSize: resolved.maxBatchSize,
+      queryTimeout: resolved.queryTimeout,
+      now: resolved.now,
+      onBatchStart: (batch) => { this.#onBatchStart(batch) },
+      onBatchEnd: (batch, durationMs, rows, error) => {
+        this.#onBatchEnd(batch, durationMs, rows, error)
+      },
+    })
+    this.#unsubscribe = resolved.bus?.subscribe({
+      onInvalidation: (message) => { this.#apply(message, 'bus') },
+      onTrustChange: (trusted) => { this.#setTrusted(trusted) },
+    })
+  }
+
+  /**
+   * Returns the tenant's contacts for `ids`: `rows` in request order (duplicates collapsed to
+   * their first position) and `missing`, the IDs not found for this tenant, also in order.
+   *
+   * Rejects with `ContactValidationError` (before touching the cache or the database) unless
+   * `tenantId` is a positive safe integer and `ids` an array of them; with
+   * `ContactQueryError`, `ContactTimeoutError` or `ContactOverloadError` when the misses
+   * could not be loaded; with `ContactAbortError` when `options.signal` fires.
+   */
+  getMany(tenantId: number, ids: readonly number[], options?: GetManyOptions): Promise<GetManyResult> {
+    let mode: CacheMode
+    try {
+      assertTenantId(tenantId)
+      assertIdList(ids)
+      mode = checkCallOptions(options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (this.#closed) return Promise.reject(new ContactRepositoryClosedError())
+    const signal = options?.signal
+    if (signal?.aborted === true) return Promise.reject(new ContactAbortError(signal.reason))
+    if (mode === 'bypass') return this.#bypass(tenantId, ids, signal)
+
+    // The hit path: no allocation beyond the two result arrays, one clock read per call.
+    const stamp = ++this.#stamp
+    const now = this.#options.now()
+    const noFill = mode === 'no-fill'
+    const partition = noFill ? this.#cache.peekPartition(tenantId) : this.#cache.partition(tenantId)
+    const rows: Contact[] = []
+    const missing: number[] = []
+    const n = ids.length
+    let hits = 0
+    let negativeHits = 0
+    let i = 0
+    if (partition !== undefined) {
+      for (; i < n; i++) {
+        const id = ids[i] as number
+        const entry = noFill ? partition.peek(id) : partition.get(id)
+        if (entry === undefined || entry.expiresAt <= now) break
+        if (entry.stamp === stamp) continue
+        entry.stamp = stamp
+        hits++
+        if (entry.row === null) {
+          missing.push(id)
+          negativeHits++
+        } else {
+          rows.push(entry.row)
+        }
+      }
+    }
+    this.#counters.hits += hits
+    this.#counters.negativeHits += negativeHits
+    if (i === n) {
+      if (getManyChannel.hasSubscribers) this.#publishGetMany(tenantId, n, hits, 0, mode)
+      return Promise.resolve({ rows, missing, stale: NO_STALE_ROWS })
+    }
+    return this.#loadMisses(tenantId, ids, i, { rows, missing, stamp, now, partition, noFill, hits, options })
+  }
+
+  /**
+   * Forgets the tenant's `ids` here at once (cached rows and "not found" markers; loads in
+   * flight are detached so their results are not cached) and publishes the invalidation to
+   * the bus, if any. Call it after the change is committed. The promise settles once the
+   * message is published or queued for retry; without a bus, at once.
+   */
+  invalidate(tenantId: number, ids: readonly number[]): Promise<void> {
+    try {
+      assertTenantId(tenantId)
+      assertIdList(ids)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#invalidate({ kind: 'ids', tenantId, ids: [...ids] })
+  }
+
+  /** Forgets everything cached for the tenant (after a bulk import, a tenant deletion...). */
+  invalidateTenant(tenantId: number): Promise<void> {
+    try {
+      assertTenantId(tenantId)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#invalidate({ kind: 'tenant', tenantId })
+  }
+
+  /** Forgets everything cached, for every tenant. */
+  invalidateAll(): Promise<void> {
+    return this.#invalidate({ kind: 'all' })
+  }
+
+  /** Counters since construction and the cache's current size. */
+  stats(): ContactRepositoryStats {
+    return {
+      ...this.#counters,
+      entries: this.#cache.entries,
+      bytes: this.#cache.bytes,
+      tenants: this.#cache.tenants,
+      inflight: this.#loader.inflight,
+      activeQueries: this.#limiter.active,
+      queuedQueries: this.#limiter.queued,
+      trusted: this.#trusted,
+      batchSize: this.#batchSizes.summary(),
+      batchDurationMs: this.#batchDurations.summary(),
+    }
+  }
+
+  /**
+   * Stops accepting calls and leaves the bus. Loads in flight still settle for their callers.
+   * The Kysely instance is the caller's to destroy.
+   */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true
+      this.#unsubscribe?.()
+    }
+    return Promise.resolve()
+  }
+
+  async #loadMisses(
+    tenantId: number,
+    ids: readonly number[],
+    start: number,
+    pass: {
+      rows: Contact[]
+      missing: number[]
+      stamp: number
+      now: number
+      partition: Partition | undefined
+      noFill: boolean
+      hits: number
+      options: GetManyOptions | undefined
+    },
+  ): Promise<GetManyResult> {
+    const { rows, missing, stamp, now, partition, noFill, options } = pass
+    const staleLimit = options?.staleIfError ?? this.#options.staleIfError
+    // From the first miss on, answers wait for the loads; keep their places in order.
+    const slotIds: number[] = []
+    const slots: (CacheEntry | PendingLoad)[] = []
+    const batches: Batch[] = []
+    let expired: Map<number, CacheEntry> | undefined
+    let hits = 0
+    let negativeHits = 0
+    let misses = 0
+    let joins = 0
+    for (let i = start; i < ids.length; i++) {
+      const id = ids[i] as number
+      const entry = partition === undefined ? undefined : noFill ? partition.peek(id) : partition.get(id)
+      if (entry !== undefined && entry.expiresAt > now) {
+        if (entry.stamp === stamp) continue
+        entry.stamp = stamp
+        hits++
+        if (entry.row === null) negativeHits++
+        slotIds.push(id)
+        slots.push(entry)
+        continue
+      }
+      let load = this.#loader.inflightOf(tenantId)?.get(id)
+      if (load === undefined) {
+        load = this.#loader.enqueue(tenantId, id, !noFill)
+      } else {
+        if (load.stamp === stamp) continue
+        joins++
+        if (!noFill) load.fill = true
+      }
+      load.stamp = stamp
+      misses++
+      if (entry !== undefined && staleLimit > 0) (expired ??= new Map()).set(id, entry)
+      if (load.batch !== batches[batches.length - 1] && !batches.includes(load.batch)) {
+        batches.push(load.batch)
+      }
+      slotIds.push(id)
+      slots.push(load)
+    }
+    const counters = this.#counters
+    counters.hits += hits
+    counters.negativeHits += negativeHits
+    counters.misses += misses
+    counters.inflightJoins += joins
+    if (getManyChannel.hasSubscribers) {
+      this.#publishGetMany(tenantId, ids.length, pass.hits + hits, misses, noFill ? 'no-fill' : 'normal')
+    }
+
+    let failure: ContactRepositoryError | undefined
+    try {
+      await settled(batches, options?.signal)
+    } catch (error) {
+      if (error instanceof ContactAbortError || expired === undefined) throw error
+      failure = error as ContactRepositoryError
+    }
+    let stale: StaleRow[] | undefined
+    const at = this.#options.now()
+    for (let k = 0; k < slots.length; k++) {
+      const slot = slots[k] as CacheEntry | PendingLoad
+      let row = slot.row
+      if (row === undefined) {
+        // Only reachable after a failure: serve the expired entry if it is recent enough.
+        const id = slotIds[k] as number
+        const old = expired?.get(id)
+        if (old === undefined || at - old.expiresAt > staleLimit) throw failure as Error
+        ;(stale ??= []).push({ id, ageMs: at - old.fetchedAt })
+        row = old.row
+      }
+      if (row === null) missing.push(slotIds[k] as number)
+      else rows.push(row)
+    }
+    if (stale !== undefined) counters.staleServed += stale.length
+    return { rows, missing, stale: stale ?? NO_STALE_ROWS }
+  }
+
+  async #bypass(tenantId: number, ids: readonly number[], signal: AbortSignal | undefined): Promise<GetManyResult> {
+    const distinct = [...new Set(ids)]
+    const loads = this.#loader.loadPrivately(tenantId, distinct)
+    this.#counters.misses += distinct.length
+    if (getManyChannel.hasSubscribers) this.#publishGetMany(tenantId, ids.length, 0, distinct.length, 'bypass')
+    await settled([...new Set(loads.map((load) => load.batch))], signal)
+    const rows: Contact[] = []
+    const missing: number[] = []
+    for (const load of loads) {
+      if (load.row === null || load.row === undefined) missing.push(load.id)
+      else rows.push(load.row)
+    }
+    return { rows, missing, stale: NO_STALE_ROWS }
+  }
+
+  #fill(batch: Batch, loads: readonly PendingLoad[]): void {
+    const { ttl, notFoundTtl, ttlJitter, untrustedTtl } = this.#options
+    // A batch sent before the last change of trust may have missed an invalidation.
+    const trusted = this.#trusted && batch.sentEpoch === this.#trustEpoch
+    const ids: number[] = []
+    const entries: CacheEntry[] = []
+    for (const load of loads) {
+      const row = load.row as Contact | null
+      let lifetime = row === null ? notFoundTtl : ttl
+      if (!trusted) lifetime = Math.min(lifetime, untrustedTtl)
+      if (lifetime === 0) continue
+      lifetime -= lifetime * ttlJitter * Math.random()
+      ids.push(load.id)
+      entries.push({
+        row,
+        fetchedAt: batch.sentAt,
+        expiresAt: batch.sentAt + lifetime,
+        bytes: estimateEntryBytes(row),
+        stamp: 0,
+      })
+    }
+    this.#cache.setMany(batch.tenantId, ids, entries)
+  }
+
+  #invalidate(message: InvalidationMessage): Promise<void> {
+    this.#apply(message, 'local')
+    return this.#options.bus?.publish(message) ?? Promise.resolve()
+  }
+
+  #apply(message: InvalidationMessage, source: 'local' | 'bus'): void {
+    switch (message.kind) {
+      case 'ids':
+        this.#cache.deleteMany(message.tenantId, message.ids)
+        this.#loader.detach(message.tenantId, message.ids)
+        break
+      case 'tenant':
+        this.#cache.deleteTenant(message.tenantId)
+        this.#loader.detachTenant(message.tenantId)
+        break
+      case 'all':
+        this.#cache.clear()
+        this.#loader.detachAll()
+        break
+    }
+    this.#counters.invalidations++
+    if (invalidateChannel.hasSubscribers) {
+      invalidateChannel.publish({ message, source } satisfies InvalidationEvent)
+    }
+  }
+
+  #setTrusted(trusted: boolean): void {
+    if (trusted === this.#trusted) return
+    this.#trusted = trusted
+    this.#trustEpoch++
+    // Whatever arrived while we could not hear the bus may be stale: start over.
+    if (!trusted) {
+      this.#cache.clear()
+      this.#loader.detachAll()
+    }
+    if (trustChannel.hasSubscribers) trustChannel.publish({ trusted } satisfies TrustEvent)
+  }
+
+  #onBatchStart(batch: Batch): void {
+    this.#counters.queries++
+    this.#batchSizes.add(batch.loads.length)
+    if (this.#options.tracer !== undefined) {
+      this.#spans.set(
+        batch,
+        this.#options.tracer.startSpan('contact-repository.batch', {
+          attributes: { 'contact_repository.tenant_id': batch.tenantId, 'contact_repository.batch_size': batch.loads.length },
+        }),
+      )
+    }
+    if (batchStartChannel.hasSubscribers) {
+      batchStartChannel.publish({ tenantId: batch.tenantId, size: batch.loads.length } satisfies BatchStartEvent)
+    }
+  }
+
+  #onBatchEnd(batch: Batch, durationMs: number, rows: number, error: ContactRepositoryError | undefined): void {
+    const counters = this.#counters
+    counters.rowsFetched += rows
+    if (error !== undefined) {
+      counters.errors++
+      if (error.code === 'ERR_CONTACTS_TIMEOUT') counters.timeouts++
+      if (error.code === 'ERR_CONTACTS_OVERLOADED') counters.shed++
+    }
+    if (batch.sent) this.#batchDurations.add(durationMs)
+    const span = this.#spans.get(batch)
+    if (span !== undefined) {
+      span.setAttribute('contact_repository.rows', rows)
+      if (error !== undefined) {
+        span.recordException(error)
+        span.setStatus({ code: SPAN_STATUS_ERROR, message: error.code })
+      }
+      span.end()
+    }
+    if (batchEndChannel.hasSubscribers) {
+      batchEndChannel.publish({
+        tenantId: batch.tenantId, size: batch.loads.length, rows, durationMs, error,
+      } satisfies BatchEndEvent)
+    }
+  }
+
+  #publishGetMany(tenantId: number, requested: number, hits: number, misses: number, mode: CacheMode): void {
+    getManyChannel.publish({ tenantId, requested, hits, misses, mode } satisfies GetManyEvent)
+  }
+}
+
+function checkCallOptions(options: GetManyOptions | undefined): CacheMode {
+  if (options === undefined) return 'normal'
+  const { cache = 'normal', signal, staleIfError } = options
+  if (!CACHE_MODES.includes(cache)) {
+    throw new ContactValidationError([
+      { code: 'invalid', path: ['options', 'cache'], message: `Must be one of ${CACHE_MODES.join(', ')}` },
+    ])
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new ContactValidationError([{ code: 'invalid_type', path: ['options', 'signal'], message: 'Must be an AbortSignal' }])
+  }
+  if (staleIfError !== undefined && !(Number.isSafeInteger(staleIfError) && staleIfError >= 0)) {
+    throw new ContactValidationError([
+      { code: 'invalid', path: ['options', 'staleIfError'], message: 'Must be an integer of milliseconds, 0 or more' },
+    ])
+  }
+  return cache
+}
+
+/** Waits for every batch; an abort rejects at once while the batches go on for others. */
+function settled(batches: readonly Batch[], signal: AbortSignal | undefined): Promise<void> {
+  const all = batches.length === 1 ? (batches[0] as Batch).done : Promise.all(batches.map((b) => b.done)).then(() => undefined)
+  if (signal === undefined) return all
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => { reject(new ContactAbortError(signal.reason)) }
+    signal.addEventListener('abort', onAbort, { once: true })
+    all.then(
+      () => {
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}

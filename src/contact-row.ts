@@ -1,0 +1,85 @@
+import type { Contact } from './contact.js'
+import { ContactRowError } from './errors.js'
+
+/** The columns `getMany` selects, as the driver returns them (dates already cast to text). */
+export interface ContactRow {
+  readonly id: unknown
+  readonly tenant_id: unknown
+  readonly first_name: unknown
+  readonly last_name: unknown
+  readonly company_name: unknown
+  readonly email: unknown
+  readonly phone: unknown
+  readonly type: unknown
+  readonly created_at: unknown
+  readonly updated_at: unknown
+}
+
+/**
+ * Turns one database row into a frozen {@link Contact}, checking every column on the way.
+ * A row of another tenant is refused here even though the query already filters on the
+ * tenant: a cache that serves many tenants gets this check as its last line of defence.
+ */
+export function decodeContactRow(row: ContactRow, tenantId: number): Contact {
+  const rowTenant = toId(row.tenant_id, 'tenant_id')
+  if (rowTenant !== tenantId) {
+    throw new ContactRowError(`A row of tenant ${rowTenant} came back for tenant ${tenantId}`)
+  }
+  return Object.freeze({
+    id: toId(row.id, 'id'),
+    firstName: toNullableString(row.first_name, 'first_name'),
+    lastName: toNullableString(row.last_name, 'last_name'),
+    companyName: toNullableString(row.company_name, 'company_name'),
+    email: toNullableString(row.email, 'email'),
+    phone: toNullableString(row.phone, 'phone'),
+    type: toString(row.type, 'type'),
+    createdAt: toUtcIsoString(row.created_at, 'created_at'),
+    updatedAt: toUtcIsoString(row.updated_at, 'updated_at'),
+  })
+}
+
+/**
+ * Accepts an ID as a number, a decimal string (mysql2 with `bigNumberStrings`) or a bigint,
+ * and refuses any that is not a positive safe integer rather than rounding it.
+ */
+export function toId(value: unknown, column: string): number {
+  let id: number
+  if (typeof value === 'number') id = value
+  else if (typeof value === 'string' && /^[1-9]\d{0,15}$/.test(value)) id = Number(value)
+  else if (typeof value === 'bigint' && value <= BigInt(Number.MAX_SAFE_INTEGER)) id = Number(value)
+  else id = Number.NaN
+  if (!Number.isSafeInteger(id) || id <= 0) {
+    throw new ContactRowError(`Column ${column} is not a positive safe integer: ${String(value)}`)
+  }
+  return id
+}
+
+function toNullableString(value: unknown, column: string): string | null {
+  if (value === null || typeof value === 'string') return value
+  throw new ContactRowError(`Column ${column} is not a string or NULL (got ${typeof value})`)
+}
+
+function toString(value: unknown, column: string): string {
+  if (typeof value === 'string') return value
+  throw new ContactRowError(`Column ${column} is not a string (got ${typeof value})`)
+}
+
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(?:Z|\+00:?00)?$/
+
+/**
+ * DATETIME columns hold UTC wall-clock times. They are selected as text so that no driver
+ * setting (mysql2's `timezone` defaults to the process's local zone) can shift them; the text
+ * is rewritten, not parsed into a `Date`, so the result cannot depend on `TZ` either.
+ */
+export function toUtcIsoString(value: unknown, column: string): string {
+  if (typeof value === 'string') {
+    const match = DATE_TIME.exec(value)
+    if (match !== null) {
+      const millis = (match[3] ?? '').padEnd(3, '0').slice(0, 3)
+      return `${match[1] ?? ''}T${match[2] ?? ''}.${millis}Z`
+    }
+  } else if (value instanceof Date && !Number.isNaN(value.getTime())) {
+    return value.toISOString()
+  }
+  throw new ContactRowError(`Column ${column} is not a date-time: ${String(value)}`)
+}

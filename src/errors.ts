@@ -1,0 +1,155 @@
+import type { ValidationIssue } from './validation-issue.js'
+
+/**
+ * Every error this library throws or rejects with carries one of these codes.
+ * Match on `code` (or `instanceof`), never on `message`: messages may be reworded, codes
+ * are part of the public contract.
+ */
+export type ContactRepositoryErrorCode =
+  | 'ERR_CONTACTS_INVALID_ARGUMENT'
+  | 'ERR_CONTACTS_QUERY_FAILED'
+  | 'ERR_CONTACTS_TIMEOUT'
+  | 'ERR_CONTACTS_ABORTED'
+  | 'ERR_CONTACTS_OVERLOADED'
+  | 'ERR_CONTACTS_INVALID_ROW'
+  | 'ERR_CONTACTS_CLOSED'
+
+/** Base class of every error the repository produces. */
+export class ContactRepositoryError extends Error {
+  override name = 'ContactRepositoryError'
+  readonly code: ContactRepositoryErrorCode
+  /**
+   * Whether the same call may succeed if retried later without changing it (the database
+   * was unreachable, slow or overloaded). Validation errors and contract violations are not.
+   */
+  readonly transient: boolean
+
+  constructor(
+    code: ContactRepositoryErrorCode,
+    message: string,
+    transient: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+    this.code = code
+    this.transient = transient
+  }
+}
+
+/**
+ * A tenant ID or contact ID was not a positive safe integer. Thrown before any cache or SQL
+ * work. `issues` is data; turn it into a message (or a 422 body) where you present it.
+ */
+export class ContactValidationError extends ContactRepositoryError {
+  override name = 'ContactValidationError'
+  readonly issues: readonly ValidationIssue[]
+
+  constructor(issues: readonly ValidationIssue[]) {
+    const first = issues[0]
+    super(
+      'ERR_CONTACTS_INVALID_ARGUMENT',
+      first === undefined
+        ? 'Invalid argument'
+        : `Invalid argument ${first.path.join('.') || '(root)'}: ${first.message}` +
+            (issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''),
+      false,
+    )
+    this.issues = issues
+  }
+}
+
+/** The batched query failed (connection refused or lost, SQL error...). `cause` is the driver's error. */
+export class ContactQueryError extends ContactRepositoryError {
+  override name = 'ContactQueryError'
+  /** Tenant whose batch failed. */
+  readonly tenantId: number
+  /** Number of IDs in the failed query. */
+  readonly batchSize: number
+
+  constructor(tenantId: number, batchSize: number, cause: unknown) {
+    super(
+      'ERR_CONTACTS_QUERY_FAILED',
+      `Loading ${batchSize} contact(s) of tenant ${tenantId} failed`,
+      true,
+      { cause },
+    )
+    this.tenantId = tenantId
+    this.batchSize = batchSize
+  }
+}
+
+/** A deadline passed: waiting for a connection, or for the query's result. */
+export class ContactTimeoutError extends ContactRepositoryError {
+  override name = 'ContactTimeoutError'
+  /** The deadline that passed, in milliseconds. */
+  readonly timeoutMs: number
+  /** Which wait timed out: acquiring a pooled connection, or the whole batch. */
+  readonly phase: 'acquire' | 'query'
+
+  constructor(timeoutMs: number, phase: 'acquire' | 'query', options?: ErrorOptions) {
+    super(
+      'ERR_CONTACTS_TIMEOUT',
+      phase === 'acquire'
+        ? `No database connection became available within ${timeoutMs} ms`
+        : `Loading contacts took longer than ${timeoutMs} ms`,
+      true,
+      options,
+    )
+    this.timeoutMs = timeoutMs
+    this.phase = phase
+  }
+}
+
+/** The caller's `AbortSignal` fired. `cause` is the signal's `reason`. */
+export class ContactAbortError extends ContactRepositoryError {
+  override name = 'ContactAbortError'
+
+  constructor(reason: unknown) {
+    super('ERR_CONTACTS_ABORTED', 'The operation was aborted', false, { cause: reason })
+  }
+}
+
+/**
+ * Too many miss queries were already running or queued; the call was rejected at once
+ * instead of waiting. Retry after `retryAfterMs`.
+ */
+export class ContactOverloadError extends ContactRepositoryError {
+  override name = 'ContactOverloadError'
+  /** Whether the tenant's own share or the whole repository's queue was full. */
+  readonly scope: 'tenant' | 'global'
+  /** A suggested delay before retrying, in milliseconds. */
+  readonly retryAfterMs: number
+
+  constructor(scope: 'tenant' | 'global', retryAfterMs: number) {
+    super(
+      'ERR_CONTACTS_OVERLOADED',
+      scope === 'tenant'
+        ? 'Too many contact queries are queued for this tenant'
+        : 'Too many contact queries are queued',
+      true,
+    )
+    this.scope = scope
+    this.retryAfterMs = retryAfterMs
+  }
+}
+
+/**
+ * The database returned a row that breaks the batch contract (an ID that was not asked for,
+ * another tenant's row, a malformed column). Nothing from that batch is cached.
+ */
+export class ContactRowError extends ContactRepositoryError {
+  override name = 'ContactRowError'
+
+  constructor(message: string) {
+    super('ERR_CONTACTS_INVALID_ROW', message, false)
+  }
+}
+
+/** The repository was closed with `close()`. */
+export class ContactRepositoryClosedError extends ContactRepositoryError {
+  override name = 'ContactRepositoryClosedError'
+
+  constructor() {
+    super('ERR_CONTACTS_CLOSED', 'The contact repository is closed', false)
+  }
+}

@@ -1,0 +1,38 @@
+/** An invalidation as it travels between repositories (and processes). */
+export type InvalidationMessage =
+  | { readonly kind: 'ids'; readonly tenantId: number; readonly ids: readonly number[] }
+  | { readonly kind: 'tenant'; readonly tenantId: number }
+  | { readonly kind: 'all' }
+
+/** What a repository exposes to the bus it is given. */
+export interface InvalidationSubscriber {
+  /** Applies an invalidation that another repository published. Must not throw. */
+  onInvalidation(message: InvalidationMessage): void
+  /**
+   * Called with `false` when the bus can no longer promise to deliver invalidations (the
+   * subscription dropped, a heartbeat went unheard) and with `true` once it can again.
+   * An untrusting repository flushes its cache and, until trusted again, keeps new entries
+   * no longer than `untrustedTtl`.
+   */
+  onTrustChange(trusted: boolean): void
+}
+
+/**
+ * The seam between a repository and whatever carries invalidations to other instances
+ * (Redis pub/sub in `contact-repository/redis`). Implementations must be safe against
+ * duplicated and reordered messages: an invalidation only ever deletes, so applying one twice
+ * or late costs a cache miss, never a stale row.
+ */
+export interface InvalidationBus {
+  /**
+   * Sends `message` to every other subscriber. Resolves once the message is published or
+   * queued for retry; transport failures are the bus's to handle (retry, or mark subscribers
+   * untrusted), so this promise does not reject for them.
+   */
+  publish(message: InvalidationMessage): Promise<void>
+  /**
+   * Registers a repository. The bus calls `onTrustChange` with its current state before
+   * returning. Returns a function that unsubscribes.
+   */
+  subscribe(subscriber: InvalidationSubscriber): () => void
+}

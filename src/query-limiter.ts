@@ -1,0 +1,153 @@
+import { ContactOverloadError } from './errors.js'
+
+/** Bounds of a {@link QueryLimiter}; validated by the repository's constructor. */
+export interface QueryLimiterLimits {
+  readonly maxConcurrent: number
+  readonly maxConcurrentPerTenant: number
+  readonly maxQueued: number
+  readonly maxQueuedPerTenant: number
+  readonly retryAfterMs: number
+}
+
+/** Gives a slot back; calling it more than once is harmless. */
+export type ReleaseSlot = () => void
+
+interface Waiter {
+  readonly grant: (release: ReleaseSlot) => void
+  // Set once the waiter was granted or aborted, so neither can happen after the other.
+  settled: boolean
+}
+
+interface TenantState {
+  active: number
+  readonly waiting: Waiter[]
+  // Whether the tenant has a place in `#turns`; it never has two.
+  inTurns: boolean
+}
+
+/**
+ * Admission control for miss queries: at most `maxConcurrent` run at once (at most
+ * `maxConcurrentPerTenant` of one tenant), and a bounded queue waits behind them. Past the
+ * queue a request is refused at once with a {@link ContactOverloadError}: failing fast keeps
+ * callers' latency bounded while the database is saturated, and the pool's own queue
+ * (unbounded in mysql2) never fills.
+ *
+ * Queued requests are served round-robin over tenants, so a tenant with a miss storm waits
+ * behind its own queue while others still get their turn.
+ */
+export class QueryLimiter {
+  readonly #limits: QueryLimiterLimits
+  readonly #tenants = new Map<number, TenantState>()
+  // Tenants with waiters, in the order they will be offered the next free slot.
+  readonly #turns: number[] = []
+  #active = 0
+  #queued = 0
+
+  constructor(limits: QueryLimiterLimits) {
+    this.#limits = limits
+  }
+
+  /** Queries running now. */
+  get active(): number {
+    return this.#active
+  }
+
+  /** Queries waiting for a slot. */
+  get queued(): number {
+    return this.#queued
+  }
+
+  /**
+   * Waits for a slot for one of `tenantId`'s queries. Throws a {@link ContactOverloadError}
+   * synchronously when the queue is full; rejects with `signal.reason` if the signal fires
+   * while waiting.
+   */
+  acquire(tenantId: number, signal?: AbortSignal): ReleaseSlot | Promise<ReleaseSlot> {
+    let tenant = this.#tenants.get(tenantId)
+    if (tenant === undefined) {
+      tenant = { active: 0, waiting: [], inTurns: false }
+      this.#tenants.set(tenantId, tenant)
+    }
+    if (
+      tenant.waiting.length === 0 &&
+      this.#active < this.#limits.maxConcurrent &&
+      tenant.active < this.#limits.maxConcurrentPerTenant
+    ) {
+      return this.#grant(tenantId, tenant)
+    }
+    if (tenant.waiting.length >= this.#limits.maxQueuedPerTenant) {
+      this.#dropIfIdle(tenantId, tenant)
+      throw new ContactOverloadError('tenant', this.#limits.retryAfterMs)
+    }
+    if (this.#queued >= this.#limits.maxQueued) {
+      this.#dropIfIdle(tenantId, tenant)
+      throw new ContactOverloadError('global', this.#limits.retryAfterMs)
+    }
+    const state = tenant
+    return new Promise<ReleaseSlot>((resolve, reject) => {
+      const waiter: Waiter = { grant: resolve, settled: false }
+      if (!state.inTurns) {
+        state.inTurns = true
+        this.#turns.push(tenantId)
+      }
+      state.waiting.push(waiter)
+      this.#queued++
+      signal?.addEventListener(
+        'abort',
+        () => {
+          if (waiter.settled) return
+          waiter.settled = true
+          state.waiting.splice(state.waiting.indexOf(waiter), 1)
+          this.#queued--
+          this.#dropIfIdle(tenantId, state)
+          reject(signal.reason as Error)
+        },
+        { once: true },
+      )
+    })
+  }
+
+  #grant(tenantId: number, tenant: TenantState): ReleaseSlot {
+    this.#active++
+    tenant.active++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.#active--
+      tenant.active--
+      this.#dropIfIdle(tenantId, tenant)
+      this.#next()
+    }
+  }
+
+  // Offers free slots to waiting tenants in turn, skipping tenants at their own limit.
+  #next(): void {
+    let offers = this.#turns.length
+    while (offers > 0 && this.#active < this.#limits.maxConcurrent) {
+      offers--
+      const tenantId = this.#turns.shift() as number
+      const tenant = this.#tenants.get(tenantId) as TenantState
+      tenant.inTurns = false
+      if (tenant.waiting.length > 0 && tenant.active < this.#limits.maxConcurrentPerTenant) {
+        const waiter = tenant.waiting.shift() as Waiter
+        waiter.settled = true
+        this.#queued--
+        waiter.grant(this.#grant(tenantId, tenant))
+        offers = this.#turns.length + 1
+      }
+      if (tenant.waiting.length > 0) {
+        tenant.inTurns = true
+        this.#turns.push(tenantId)
+      } else {
+        this.#dropIfIdle(tenantId, tenant)
+      }
+    }
+  }
+
+  #dropIfIdle(tenantId: number, tenant: TenantState): void {
+    if (tenant.active === 0 && tenant.waiting.length === 0 && !tenant.inTurns) {
+      this.#tenants.delete(tenantId)
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import SQLite from 'better-sqlite3'
+import { Kysely, MysqlDialect, SqliteDialect, sql, type LogEvent } from 'kysely'
+import { createPool, type PoolOptions } from 'mysql2'
+import { createContactsTable } from '../../src/index.js'
+import { MYSQL_URL } from './env.js'
+
+/** A row to insert; `id` is explicit so tests control ownership and order. */
+export interface SeedContact {
+  readonly id: number
+  readonly tenant_id: number
+  readonly first_name?: string | null
+  readonly last_name?: string | null
+  readonly company_name?: string | null
+  readonly email?: string | null
+  readonly phone?: string | null
+  readonly type?: string
+  readonly created_at?: string
+  readonly updated_at?: string
+}
+
+/** A database with a private contacts table, as the repository's integration tests need it. */
+export interface TestBackend {
+  readonly name: BackendName
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the table name is dynamic
+  readonly db: Kysely<any>
+  readonly table: string
+  insert(rows: readonly SeedContact[]): Promise<void>
+  update(id: number, patch: Omit<Partial<SeedContact>, 'id'>): Promise<void>
+  remove(ids: readonly number[]): Promise<void>
+  /**
+   * Statements that read this table as received by the database: MariaDB's general query
+   * log, or every query the in-process SQLite executed.
+   */
+  selectCount(): Promise<number>
+  close(): Promise<void>
+}
+
+export type BackendName = 'mariadb' | 'sqlite'
+export const BACKENDS: readonly BackendName[] = ['mariadb', 'sqlite']
+
+/** A contact row with sensible defaults for every column. */
+export function seed(tenantId: number, id: number, overrides: Partial<SeedContact> = {}): SeedContact {
+  return {
+    id,
+    tenant_id: tenantId,
+    first_name: `First ${id}`,
+    last_name: `Last ${id}`,
+    company_name: null,
+    email: `c${id}@t${tenantId}.example`,
+    phone: null,
+    type: 'person',
+    created_at: '2026-03-01 12:00:00.000',
+    updated_at: '2026-03-01 12:00:00.000',
+    ...overrides,
+  }
+}
+
+let counter = 0
+
+/** A unique table name per call, short enough for MySQL's 64 characters. */
+export function uniqueTableName(label: string): string {
+  counter++
+  const safe = label.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 24)
+  return `t_${safe}_${process.pid}_${counter}_${Math.random().toString(36).slice(2, 8)}`
+}
+
+/** Opens a backend with a fresh, empty contacts table. */
+export async function openBackend(
+  name: BackendName,
+  label: string,
+  poolOptions: PoolOptions = {},
+): Promise<TestBackend> {
+  const table = uniqueTableName(label)
+  if (name === 'mariadb') return openMariadb(table, poolOptions)
+  return openSqlite(table)
+}
+
+async function openMariadb(table: string, poolOptions: PoolOptions): Promise<TestBackend> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamic table
+  const db = new Kysely<any>({
+    dialect: new MysqlDialect({ pool: createPool({ uri: MYSQL_URL, connectionLimit: 4, ...poolOptions }) }),
+  })
+  try {
+    await createContactsTable(db, { table })
+  } catch (error) {
+    await db.destroy()
+    throw new Error(`MariaDB at ${MYSQL_URL} is not usable`, { cause: error })
+  }
+  return {
+    name: 'mariadb',
+    db,
+    table,
+    insert: (rows) => insertRows(db, table, rows),
+    update: (id, patch) => updateRow(db, table, id, patch),
+    remove: (ids) => removeRows(db, table, ids),
+    async selectCount() {
+      // kysely writes `select \`id\`, ... from \`table\``; the log keeps each statement's text.
+      const result = await sql<{ n: number | string }>`
+        SELECT COUNT(*) AS n FROM mysql.general_log
+        WHERE command_type = 'Query'
+          AND argument LIKE ${'select `id`%'}
+          AND LOCATE(${`from \`${table}\``}, argument) > 0`.execute(db)
+      return Number(result.rows[0]?.n ?? 0)
+    },
+    async close() {
+      await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(db)
+      await db.destroy()
+    },
+  }
+}
+
+async function openSqlite(table: string): Promise<TestBackend> {
+  let selects = 0
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamic table
+  const db = new Kysely<any>({
+    dialect: new SqliteDialect({ database: new SQLite(':memory:') }),
+    log(event: LogEvent) {
+      const text = event.query.sql
+      if (text.startsWith('select "id"') && text.includes(`from "${table}"`)) selects++
+    },
+  })
+  await createContactsTable(db, { table })
+  return {
+    name: 'sqlite',
+    db,
+    table,
+    insert: (rows) => insertRows(db, table, rows),
+    update: (id, patch) => updateRow(db, table, id, patch),
+    remove: (ids) => removeRows(db, table, ids),
+    selectCount: () => Promise.resolve(selects),
+    close: () => db.destroy(),
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamic table
+async function insertRows(db: Kysely<any>, table: string, rows: readonly SeedContact[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    await db.insertInto(table).values(rows.slice(i, i + 500).map((row) => ({ ...seed(row.tenant_id, row.id), ...row }))).execute()
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamic table
+async function updateRow(db: Kysely<any>, table: string, id: number, patch: Omit<Partial<SeedContact>, 'id'>): Promise<void> {
+  await db.updateTable(table).set(patch).where('id', '=', id).execute()
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamic table
+async function removeRows(db: Kysely<any>, table: string, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return
+  await db.deleteFrom(table).where('id', 'in', ids).execute()
+}
