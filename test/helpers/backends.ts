@@ -3,6 +3,7 @@ import { Kysely, MysqlDialect, SqliteDialect, sql, type LogEvent } from 'kysely'
 import { createPool, type PoolOptions } from 'mysql2'
 import { createContactsTable } from '../../src/index.js'
 import { MYSQL_URL } from './env.js'
+import { startMysqlWireProxy, type MysqlWireProxy } from './mysql-wire-proxy.js'
 
 /** A row to insert; `id` is explicit so tests control ownership and order. */
 export interface SeedContact {
@@ -28,10 +29,12 @@ export interface TestBackend {
   update(id: number, patch: Omit<Partial<SeedContact>, 'id'>): Promise<void>
   remove(ids: readonly number[]): Promise<void>
   /**
-   * Statements that read this table as received by the database: MariaDB's general query
-   * log, or every query the in-process SQLite executed.
+   * Statements that read this table as the database received them: for MariaDB, counted on
+   * the wire by a proxy in front of the server; for SQLite, every query it executed.
    */
   selectCount(): Promise<number>
+  /** For MariaDB, the proxy every connection of `db` goes through. */
+  readonly proxy?: MysqlWireProxy
   close(): Promise<void>
 }
 
@@ -76,35 +79,36 @@ export async function openBackend(
 }
 
 async function openMariadb(table: string, poolOptions: PoolOptions): Promise<TestBackend> {
+  const target = new URL(MYSQL_URL)
+  const proxy = await startMysqlWireProxy({ host: target.hostname, port: Number(target.port || 3306) })
+  const url = new URL(MYSQL_URL)
+  url.port = String(proxy.port)
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamic table
   const db = new Kysely<any>({
-    dialect: new MysqlDialect({ pool: createPool({ uri: MYSQL_URL, connectionLimit: 4, ...poolOptions }) }),
+    dialect: new MysqlDialect({ pool: createPool({ uri: url.toString(), connectionLimit: 4, ...poolOptions }) }),
   })
   try {
     await createContactsTable(db, { table })
   } catch (error) {
     await db.destroy()
+    await proxy.close()
     throw new Error(`MariaDB at ${MYSQL_URL} is not usable`, { cause: error })
   }
+  // kysely writes `select \`id\`, ... from \`table\` where ...`.
+  const reads = (text: string): boolean => text.startsWith('select `id`') && text.includes(`from \`${table}\``)
   return {
     name: 'mariadb',
     db,
     table,
+    proxy,
     insert: (rows) => insertRows(db, table, rows),
     update: (id, patch) => updateRow(db, table, id, patch),
     remove: (ids) => removeRows(db, table, ids),
-    async selectCount() {
-      // kysely writes `select \`id\`, ... from \`table\``; the log keeps each statement's text.
-      const result = await sql<{ n: number | string }>`
-        SELECT COUNT(*) AS n FROM mysql.general_log
-        WHERE command_type = 'Query'
-          AND argument LIKE ${'select `id`%'}
-          AND LOCATE(${`from \`${table}\``}, argument) > 0`.execute(db)
-      return Number(result.rows[0]?.n ?? 0)
-    },
+    selectCount: () => Promise.resolve(proxy.statements.filter(reads).length),
     async close() {
       await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(db)
       await db.destroy()
+      await proxy.close()
     },
   }
 }
