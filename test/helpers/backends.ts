@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import SQLite from 'better-sqlite3'
 import { Kysely, MysqlDialect, SqliteDialect, sql, type LogEvent } from 'kysely'
 import { createPool, type PoolOptions } from 'mysql2'
@@ -33,6 +36,11 @@ export interface TestBackend {
    * the wire by a proxy in front of the server; for SQLite, every query it executed.
    */
   selectCount(): Promise<number>
+  /**
+   * Text of every statement that read this table, as the database received it: with
+   * values inlined for MariaDB (mysql2 sends text), `sql -- [parameters]` for SQLite.
+   */
+  reads(): string[]
   /** For MariaDB, the proxy every connection of `db` goes through. */
   readonly proxy?: MysqlWireProxy
   close(): Promise<void>
@@ -105,6 +113,7 @@ async function openMariadb(table: string, poolOptions: PoolOptions): Promise<Tes
     update: (id, patch) => updateRow(db, table, id, patch),
     remove: (ids) => removeRows(db, table, ids),
     selectCount: () => Promise.resolve(proxy.statements.filter(reads).length),
+    reads: () => proxy.statements.filter(reads),
     async close() {
       await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(db)
       await db.destroy()
@@ -114,25 +123,40 @@ async function openMariadb(table: string, poolOptions: PoolOptions): Promise<Tes
 }
 
 async function openSqlite(table: string): Promise<TestBackend> {
-  let selects = 0
+  // A file, not ':memory:', so the test's writes go through a connection of their own: the
+  // SQLite dialect has one connection, which a test may hold with a ResultGate.
+  const directory = mkdtempSync(join(tmpdir(), 'contacts-sqlite-'))
+  const file = join(directory, 'contacts.db')
+  const writerDatabase = new SQLite(file)
+  writerDatabase.pragma('journal_mode = WAL')
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamic table
+  const writer = new Kysely<any>({ dialect: new SqliteDialect({ database: writerDatabase }) })
+  await createContactsTable(writer, { table })
+  const selects: string[] = []
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamic table
   const db = new Kysely<any>({
-    dialect: new SqliteDialect({ database: new SQLite(':memory:') }),
+    dialect: new SqliteDialect({ database: new SQLite(file) }),
     log(event: LogEvent) {
       const text = event.query.sql
-      if (text.startsWith('select "id"') && text.includes(`from "${table}"`)) selects++
+      if (text.startsWith('select "id"') && text.includes(`from "${table}"`)) {
+        selects.push(`${text} -- ${JSON.stringify(event.query.parameters)}`)
+      }
     },
   })
-  await createContactsTable(db, { table })
   return {
     name: 'sqlite',
     db,
     table,
-    insert: (rows) => insertRows(db, table, rows),
-    update: (id, patch) => updateRow(db, table, id, patch),
-    remove: (ids) => removeRows(db, table, ids),
-    selectCount: () => Promise.resolve(selects),
-    close: () => db.destroy(),
+    insert: (rows) => insertRows(writer, table, rows),
+    update: (id, patch) => updateRow(writer, table, id, patch),
+    remove: (ids) => removeRows(writer, table, ids),
+    selectCount: () => Promise.resolve(selects.length),
+    reads: () => [...selects],
+    async close() {
+      await db.destroy()
+      await writer.destroy()
+      rmSync(directory, { recursive: true, force: true })
+    },
   }
 }
 

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest'
+import { decodeContactRow, toId, toUtcIsoString, type ContactRow } from '../../src/contact-row.js'
+import { ContactRowError } from '../../src/index.js'
+
+const row: ContactRow = {
+  id: 7, tenant_id: 3, first_name: 'A', last_name: null, company_name: null, email: null, phone: null,
+  type: 'person', created_at: '2026-03-01 12:00:00.5', updated_at: '2026-03-01T12:00:00.123456Z',
+}
+
+describe('decodeContactRow', () => {
+  it('maps columns to a frozen contact with normalised dates', () => {
+    const contact = decodeContactRow(row, 3)
+    expect(contact).toEqual({
+      id: 7, firstName: 'A', lastName: null, companyName: null, email: null, phone: null, type: 'person',
+      createdAt: '2026-03-01T12:00:00.500Z', updatedAt: '2026-03-01T12:00:00.123Z',
+    })
+    expect(Object.isFrozen(contact)).toBe(true)
+  })
+
+  it("refuses another tenant's row", () => {
+    expect(() => decodeContactRow(row, 4)).toThrow(ContactRowError)
+  })
+
+  it.each([
+    ['first_name', 42],
+    ['type', null],
+    ['created_at', 'yesterday'],
+    ['created_at', new Date(Number.NaN)],
+    ['email', Buffer.from('x')],
+  ])('refuses a malformed %s (%s)', (column, value) => {
+    expect(() => decodeContactRow({ ...row, [column]: value }, 3)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONTACTS_INVALID_ROW' }),
+    )
+  })
+})
+
+describe('toId', () => {
+  it.each([
+    [7, 7],
+    ['7', 7],
+    [7n, 7],
+    ['9007199254740991', Number.MAX_SAFE_INTEGER],
+    [9007199254740991n, Number.MAX_SAFE_INTEGER],
+  ])('accepts %s', (value, expected) => {
+    expect(toId(value, 'id')).toBe(expected)
+  })
+
+  it.each([
+    ['9007199254740993'], // what a rounding driver would have turned into ...992
+    [9007199254740993n],
+    [2 ** 53],
+    ['1abc'],
+    ['01'],
+    [0],
+    [-1],
+    [1.5],
+    [null],
+    [''],
+  ])('refuses %s instead of rounding or coercing it', (value) => {
+    expect(() => toId(value, 'id')).toThrow(ContactRowError)
+  })
+})
+
+describe('toUtcIsoString', () => {
+  it.each([
+    ['2026-03-01 12:00:00', '2026-03-01T12:00:00.000Z'],
+    ['2026-03-01 12:00:00.1', '2026-03-01T12:00:00.100Z'],
+    ['2026-03-01 12:00:00.123456', '2026-03-01T12:00:00.123Z'],
+    ['2026-03-01T12:00:00.123Z', '2026-03-01T12:00:00.123Z'],
+    ['2026-03-01T12:00:00+00:00', '2026-03-01T12:00:00.000Z'],
+  ])('rewrites %s', (input, expected) => {
+    expect(toUtcIsoString(input, 'created_at')).toBe(expected)
+  })
+
+  it('takes a Date as the instant it is', () => {
+    expect(toUtcIsoString(new Date(Date.UTC(2026, 2, 1, 12)), 'created_at')).toBe('2026-03-01T12:00:00.000Z')
+  })
+
+  it.each([['2026-03-01 12:00:00+01:00'], ['2026-03-01'], [1_700_000_000_000]])('refuses %s', (value) => {
+    expect(() => toUtcIsoString(value, 'created_at')).toThrow(ContactRowError)
+  })
+})
