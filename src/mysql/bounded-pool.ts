@@ -1,0 +1,148 @@
+import type { MysqlPool, MysqlPoolConnection } from 'kysely'
+import { createPool, type Pool, type PoolConnection } from 'mysql2'
+import { ContactTimeoutError } from '../errors.js'
+import type { ResolvedMysqlDialectOptions } from './mysql-dialect-options.js'
+import { TimedConnection } from './timed-connection.js'
+
+/** A snapshot of the pool behind a dialect made by `createMysqlDialect`. */
+export interface MysqlPoolStats {
+  /** Connections open now or being opened (handed out, idle, or connecting). */
+  readonly connections: number
+  /** Of `connections`, those idle in the pool. */
+  readonly idle: number
+  /** Connections handed out now and not yet given back. */
+  readonly inUse: number
+  /** Requests waiting for a connection now, within their `acquireTimeout`. */
+  readonly waiting: number
+  /** Requests that gave up at `acquireTimeout` and whose connection has not come yet. */
+  readonly abandoned: number
+  /** Requests that failed at `acquireTimeout`, since the start. */
+  readonly acquireTimeouts: number
+  /** Connections that arrived after their request gave up and went back to the pool. */
+  readonly lateConnections: number
+  /** Queries that passed `queryTimeout` (their connection was destroyed), since the start. */
+  readonly queryTimeouts: number
+  /** Statements the server stopped at `serverStatementTimeout`, since the start. */
+  readonly serverTimeouts: number
+}
+
+// mysql2 keeps these on the pool without typing them; they are the only way to see how
+// many connections exist and idle. A test pins them, so a mysql2 upgrade that renames them
+// fails loudly instead of reporting zeros.
+interface PoolInternals {
+  readonly _allConnections?: { readonly length: number }
+  readonly _freeConnections?: { readonly length: number }
+}
+
+/**
+ * The pool Kysely's MySQL driver is given: mysql2's pool with a deadline on getting a
+ * connection and a deadline on each query (see {@link TimedConnection}).
+ */
+export class BoundedPool implements MysqlPool {
+  readonly #pool: Pool
+  readonly #options: ResolvedMysqlDialectOptions
+  readonly #connections = new WeakMap<PoolConnection, TimedConnection>()
+  readonly #events
+  #inUse = 0
+  #waiting = 0
+  #abandoned = 0
+  #acquireTimeouts = 0
+  #lateConnections = 0
+  #queryTimeouts = 0
+  #serverTimeouts = 0
+
+  constructor(options: ResolvedMysqlDialectOptions) {
+    this.#options = options
+    this.#pool = createPool(options.pool)
+    this.#events = {
+      onRelease: () => { this.#inUse-- },
+      onQueryTimeout: () => { this.#queryTimeouts++ },
+      onServerTimeout: () => { this.#serverTimeouts++ },
+    }
+    const limit = options.serverStatementTimeout
+    if (limit > 0) {
+      // Runs before anything else on the new connection: commands run in order.
+      this.#pool.on('connection', (connection) => {
+        const mariadb = (connection as unknown as { _isMariaDB?: boolean })._isMariaDB !== false
+        connection.query(
+          mariadb ? `SET SESSION max_statement_time = ${limit / 1000}` : `SET SESSION max_execution_time = ${limit}`,
+          () => undefined, // a server without the setting keeps only the client-side bound
+        )
+      })
+    }
+  }
+
+  /** The underlying mysql2 pool, for code that needs it directly (it bypasses the deadlines). */
+  get pool(): Pool {
+    return this.#pool
+  }
+
+  getConnection(callback: (error: unknown, connection: MysqlPoolConnection) => void): void {
+    const { acquireTimeout } = this.#options
+    this.#waiting++
+    let settled = false
+    const timer = setTimeout(() => {
+      settled = true
+      this.#waiting--
+      this.#abandoned++
+      this.#acquireTimeouts++
+      callback(new ContactTimeoutError(acquireTimeout, 'acquire'), undefined as unknown as MysqlPoolConnection)
+    }, acquireTimeout)
+    this.#pool.getConnection((error, raw) => {
+      if (settled) {
+        // The request was given up: hand the connection straight back, or it would leak.
+        this.#abandoned--
+        if (error === null) {
+          this.#lateConnections++
+          raw.release()
+        }
+        return
+      }
+      settled = true
+      clearTimeout(timer)
+      this.#waiting--
+      if (error !== null) {
+        callback(this.#acquireError(error), undefined as unknown as MysqlPoolConnection)
+        return
+      }
+      this.#inUse++
+      callback(null, this.#wrap(raw).checkOut())
+    })
+  }
+
+  end(callback: (error: unknown) => void): void {
+    this.#pool.end(callback)
+  }
+
+  stats(): MysqlPoolStats {
+    const internals = this.#pool as unknown as PoolInternals
+    return {
+      connections: internals._allConnections?.length ?? Number.NaN,
+      idle: internals._freeConnections?.length ?? Number.NaN,
+      inUse: this.#inUse,
+      waiting: this.#waiting,
+      abandoned: this.#abandoned,
+      acquireTimeouts: this.#acquireTimeouts,
+      lateConnections: this.#lateConnections,
+      queryTimeouts: this.#queryTimeouts,
+      serverTimeouts: this.#serverTimeouts,
+    }
+  }
+
+  #wrap(raw: PoolConnection): TimedConnection {
+    let connection = this.#connections.get(raw)
+    if (connection === undefined) {
+      connection = new TimedConnection(raw, this.#options.queryTimeout, this.#options.serverStatementTimeout, this.#events)
+      this.#connections.set(raw, connection)
+    }
+    return connection
+  }
+
+  // mysql2 reports its connect deadline as a plain ETIMEDOUT; callers match on our code.
+  #acquireError(error: NodeJS.ErrnoException): unknown {
+    if (error.code === 'ETIMEDOUT' && error.syscall === 'connect') {
+      return new ContactTimeoutError(this.#options.connectTimeout, 'acquire', { cause: error })
+    }
+    return error
+  }
+}
