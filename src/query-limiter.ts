@@ -121,7 +121,8 @@ export class QueryLimiter {
     }
   }
 
-  // Offers free slots to waiting tenants in turn, skipping tenants at their own limit.
+  // Offers free slots to waiting tenants in turn, skipping tenants at their own limit. After
+  // a grant every tenant gets a new offer; a full round without a grant ends the loop.
   #next(): void {
     let offers = this.#turns.length
     while (offers > 0 && this.#active < this.#limits.maxConcurrent) {
@@ -129,12 +130,13 @@ export class QueryLimiter {
       const tenantId = this.#turns.shift() as number
       const tenant = this.#tenants.get(tenantId) as TenantState
       tenant.inTurns = false
+      let granted = false
       if (tenant.waiting.length > 0 && tenant.active < this.#limits.maxConcurrentPerTenant) {
         const waiter = tenant.waiting.shift() as Waiter
         waiter.settled = true
         this.#queued--
         waiter.grant(this.#grant(tenantId, tenant))
-        offers = this.#turns.length + 1
+        granted = true
       }
       if (tenant.waiting.length > 0) {
         tenant.inTurns = true
@@ -142,6 +144,7 @@ export class QueryLimiter {
       } else {
         this.#dropIfIdle(tenantId, tenant)
       }
+      if (granted) offers = this.#turns.length
     }
   }
 
