@@ -27,7 +27,7 @@ import {
   type ContactRepositoryError,
 } from './errors.js'
 import { assertIdList, assertTenantId } from './id-schema.js'
-import type { InvalidationMessage } from './invalidation-bus.js'
+import type { InvalidationMessage, InvalidationSubscriber } from './invalidation-bus.js'
 import { QueryLimiter } from './query-limiter.js'
 import { RollingSummary, type Summary } from './rolling-summary.js'
 import {
@@ -163,6 +163,8 @@ export class ContactRepository {
   readonly #batchDurations = new RollingSummary()
   readonly #spans = new WeakMap<Batch, SpanLike>()
   readonly #unsubscribe: (() => void) | undefined
+  // What this repository subscribed with; passed back to `publish` so the bus skips it.
+  readonly #subscriber: InvalidationSubscriber
   // Incremented by every getMany pass; see CacheEntry.stamp.
   #stamp = 0
   #trusted = true
@@ -197,10 +199,11 @@ export class ContactRepository {
         this.#onBatchEnd(batch, durationMs, rows, error)
       },
     })
-    this.#unsubscribe = resolved.bus?.subscribe({
+    this.#subscriber = {
       onInvalidation: (message) => { this.#apply(message, 'bus') },
       onTrustChange: (trusted) => { this.#setTrusted(trusted) },
-    })
+    }
+    this.#unsubscribe = resolved.bus?.subscribe(this.#subscriber)
   }
 
   /**
@@ -453,7 +456,7 @@ export class ContactRepository {
 
   #invalidate(message: InvalidationMessage): Promise<void> {
     this.#apply(message, 'local')
-    return this.#options.bus?.publish(message) ?? Promise.resolve()
+    return this.#options.bus?.publish(message, this.#subscriber) ?? Promise.resolve()
   }
 
   #apply(message: InvalidationMessage, source: 'local' | 'bus'): void {

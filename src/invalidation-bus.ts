@@ -28,8 +28,11 @@ export interface InvalidationBus {
    * Sends `message` to every other subscriber. Resolves once the message is published or
    * queued for retry; transport failures are the bus's to handle (retry, or mark subscribers
    * untrusted), so this promise does not reject for them.
+   *
+   * `sender` is the subscriber that publishes (a repository passes the object it subscribed
+   * with): it already applied the message, so the bus does not deliver it back.
    */
-  publish(message: InvalidationMessage): Promise<void>
+  publish(message: InvalidationMessage, sender?: InvalidationSubscriber): Promise<void>
   /**
    * Registers a repository. The bus calls `onTrustChange` with its current state before
    * returning. Returns a function that unsubscribes.
