@@ -35,3 +35,26 @@ export type {
 export type { InvalidationBus, InvalidationMessage, InvalidationSubscriber } from './invalidation-bus.js'
 export type { Summary } from './rolling-summary.js'
 export type { SpanLike, TracerLike } from './tracer.js'
+export { createGetManyHandler } from './http/get-many-handler.js'
+export type {
+  GetManyAuth,
+  GetManyHandler,
+  GetManyHttpResponse,
+  GetManyInput,
+  GetManyProblemResponse,
+  GetManyRepository,
+  GetManyResponseHeaders,
+  GetManySuccessResponse,
+} from './http/get-many-handler-types.js'
+export type { GetManyErrorContext, GetManyHandlerOptions } from './http/get-many-handler-options.js'
+export type { GetManyAdapterOptions } from './http/get-many-adapter-options.js'
+export { MAX_IDS_PER_REQUEST, getManyRequestSchema } from './http/get-many-request.js'
+export type { GetManyRequest } from './http/get-many-request.js'
+export { contactSchema, getManyResponseSchema } from './http/get-many-response.js'
+export type { ContactResource, GetManyResponseBody } from './http/get-many-response.js'
+export { VALIDATION_ERROR_CODES, fieldErrorSchema, problemSchema } from './http/problem.js'
+export type { FieldError, ProblemBody } from './http/problem.js'
+export { DEFAULT_PROBLEM_TYPE_BASE, PROBLEM_KINDS } from './http/problem-kinds.js'
+export type { GetManyProblemKind, ProblemKindInfo } from './http/problem-kinds.js'
+export { createGetManyOpenApiDocument } from './http/get-many-openapi.js'
+export type { GetManyOpenApiOptions, OpenApiDocument } from './http/get-many-openapi.js'

@@ -1,0 +1,158 @@
+// Every bad input of issue 3, sent over real HTTP through each adapter to a real repository on
+// each backend: exact status, problem+json, exact field, no SQL and no cache change.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ContactRepository } from '../../src/index.js'
+import { BACKENDS, openBackend, seed, type BackendName, type TestBackend } from '../helpers/backends.js'
+import { expectProblem, fieldsOf } from './helpers/problem-assertions.js'
+import { ADAPTERS, post, startServer, type AdapterName, type RunningServer } from './helpers/servers.js'
+
+type Errors = readonly { field: string; code: string }[]
+
+const ids = (count: number): string => JSON.stringify({ ids: Array.from({ length: count }, (_, i) => i + 1) })
+
+/** Bodies the handler refuses with 422: [label, exact body text, expected errors]. */
+const INVALID_BODIES: readonly (readonly [string, string, Errors])[] = [
+  ['{}', '{}', [{ field: 'ids', code: 'required' }]],
+  ['empty ids', '{"ids":[]}', [{ field: 'ids', code: 'too_few_items' }]],
+  ['ids null', '{"ids":null}', [{ field: 'ids', code: 'invalid_type' }]],
+  ['ids a string', '{"ids":"1,2"}', [{ field: 'ids', code: 'invalid_type' }]],
+  ['ids an object', '{"ids":{"0":1}}', [{ field: 'ids', code: 'invalid_type' }]],
+  ['a numeric string', '{"ids":["1"]}', [{ field: 'ids[0]', code: 'invalid_type' }]],
+  ['a string MySQL would compare as 1', '{"ids":["1abc"]}', [{ field: 'ids[0]', code: 'invalid_type' }]],
+  ['a float', '{"ids":[1.5]}', [{ field: 'ids[0]', code: 'not_integer' }]],
+  ['1e400 (Infinity once parsed)', '{"ids":[1e400]}', [{ field: 'ids[0]', code: 'not_safe_integer' }]],
+  ['zero', '{"ids":[0]}', [{ field: 'ids[0]', code: 'not_positive' }]],
+  ['negative', '{"ids":[-1]}', [{ field: 'ids[0]', code: 'not_positive' }]],
+  ['negative zero', '{"ids":[-0]}', [{ field: 'ids[0]', code: 'not_positive' }]],
+  ['2^53 + 1 (rounded by JSON.parse)', '{"ids":[9007199254740993]}', [{ field: 'ids[0]', code: 'not_safe_integer' }]],
+  ['51 IDs', ids(51), [{ field: 'ids', code: 'too_many_items' }]],
+  ['null', '{"ids":[null]}', [{ field: 'ids[0]', code: 'invalid_type' }]],
+  ['true', '{"ids":[true]}', [{ field: 'ids[0]', code: 'invalid_type' }]],
+  ['a nested array', '{"ids":[[1]]}', [{ field: 'ids[0]', code: 'invalid_type' }]],
+  ['an object', '{"ids":[{"id":1}]}', [{ field: 'ids[0]', code: 'invalid_type' }]],
+  ['a tenantId in the body', '{"ids":[1],"tenantId":2}', [{ field: 'tenantId', code: 'unrecognized_key' }]],
+  ['__proto__', '{"__proto__":{"x":1},"ids":[1]}', [{ field: '__proto__', code: 'unrecognized_key' }]],
+  ['an array body', '[1,2]', [{ field: '', code: 'invalid_type' }]],
+  ['a number body', '1', [{ field: '', code: 'invalid_type' }]],
+  ['a string body', '"ids"', [{ field: '', code: 'invalid_type' }]],
+  ['a null body', 'null', [{ field: '', code: 'invalid_type' }]],
+  ['a bad ID at index 3', '{"ids":[1,2,3,"4"]}', [{ field: 'ids[3]', code: 'invalid_type' }]],
+  [
+    'several problems',
+    '{"ids":[0,"x",1.5,2],"a b":1}',
+    [
+      { field: 'ids[0]', code: 'not_positive' },
+      { field: 'ids[1]', code: 'invalid_type' },
+      { field: 'ids[2]', code: 'not_integer' },
+      { field: '["a b"]', code: 'unrecognized_key' },
+    ],
+  ],
+  ['a deep but small nesting', '{"ids":[[[[1]]]]}', [{ field: 'ids[0]', code: 'invalid_type' }]],
+]
+
+/** What only an adapter sees: [label, body, content type, status, problem kind]. */
+const TRANSPORT_FAILURES: readonly (readonly [string, string | Uint8Array, string | null, number, string])[] = [
+  ['a truncated JSON body', '{"ids":[1,2', 'application/json', 400, 'malformed-body'],
+  ['an empty body', '', 'application/json', 400, 'malformed-body'],
+  ['a body that is not UTF-8', new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), 'application/json', 400, 'malformed-body'],
+  ['a deeply nested array', `{"ids":${'['.repeat(1000)}${']'.repeat(1000)}}`, 'application/json', 400, 'malformed-body'],
+  ['a 1 MB body', `{"ids":[${'1,'.repeat(512 * 1024)}1]}`, 'application/json', 413, 'body-too-large'],
+  ['10,000 IDs under the default limit', ids(10_000), 'application/json', 413, 'body-too-large'],
+  ['text/plain', '{"ids":[1]}', 'text/plain', 415, 'unsupported-media-type'],
+  ['no content type', '{"ids":[1]}', null, 415, 'unsupported-media-type'],
+  ['form data', 'ids=1', 'application/x-www-form-urlencoded', 415, 'unsupported-media-type'],
+  ['JSON in another charset', '{"ids":[1]}', 'application/json; charset=latin1', 415, 'unsupported-media-type'],
+]
+
+const combos: [AdapterName, BackendName][] = ADAPTERS.flatMap((a) => BACKENDS.map((b): [AdapterName, BackendName] => [a, b]))
+
+describe.each(combos)('bad inputs through %s, on %s', (adapter, backendName) => {
+  let backend: TestBackend
+  let repository: ContactRepository
+  let server: RunningServer
+  let roomyServer: RunningServer
+
+  beforeAll(async () => {
+    backend = await openBackend(backendName, `http_bad_${adapter}`)
+    await backend.insert([seed(1, 1), seed(1, 2), seed(1, 3), seed(1, 1000), seed(2, 4)])
+    repository = new ContactRepository({ db: backend.db, table: backend.table })
+    server = await startServer(adapter, repository)
+    roomyServer = await startServer(adapter, repository, { bodyLimit: 1024 * 1024 })
+    // Warm the cache a little, so that "no cache change" has something to not change.
+    expect((await post(server.url, '{"ids":[1,4]}')).status).toBe(200)
+  })
+  afterAll(async () => {
+    await server.close()
+    await roomyServer.close()
+    await repository.close()
+    await backend.close()
+  })
+
+  /** Runs `send` and checks that it caused no statement and no change in the cache. */
+  async function withoutSideEffects<T>(send: () => Promise<T>): Promise<T> {
+    const statements = await backend.selectCount()
+    const stats = repository.stats()
+    const result = await send()
+    expect(await backend.selectCount()).toBe(statements)
+    expect(repository.stats()).toEqual(stats)
+    return result
+  }
+
+  it.each(INVALID_BODIES)('422 for %s', async (_label, body, errors) => {
+    const reply = await withoutSideEffects(() => post(server.url, body))
+    const problem = expectProblem(reply, 422, 'validation-failed')
+    expect(problem.title).toBe('Validation failed')
+    expect(fieldsOf(problem)).toEqual(errors)
+  })
+
+  it('leaves Object.prototype untouched after a __proto__ body', async () => {
+    const before = Object.getOwnPropertyNames(Object.prototype).sort()
+    const reply = await post(server.url, '{"__proto__":{"x":1,"polluted":true},"ids":[1]}')
+    expect(reply.status).toBe(422)
+    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(before)
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    expect(({} as Record<string, unknown>).x).toBeUndefined()
+  })
+
+  it('refuses 10,000 IDs on their count when the body limit lets them through', async () => {
+    const reply = await withoutSideEffects(() => post(roomyServer.url, ids(10_000)))
+    const problem = expectProblem(reply, 422, 'validation-failed')
+    expect(fieldsOf(problem)).toEqual([{ field: 'ids', code: 'too_many_items' }])
+  })
+
+  it('lists at most 20 problems and says how many there were', async () => {
+    const reply = await withoutSideEffects(() => post(server.url, JSON.stringify({ ids: Array(50).fill('x') })))
+    const problem = expectProblem(reply, 422, 'validation-failed')
+    expect(fieldsOf(problem)).toEqual(Array.from({ length: 20 }, (_, i) => ({ field: `ids[${i}]`, code: 'invalid_type' })))
+    expect(problem.detail).toContain('50 problems')
+  })
+
+  it.each(TRANSPORT_FAILURES)('%s', async (_label, body, contentType, status, kind) => {
+    const reply = await withoutSideEffects(() => post(server.url, body, { contentType }))
+    const problem = expectProblem(reply, status, kind)
+    expect(problem.errors).toBeUndefined()
+  })
+
+  it('refuses a chunked body over the limit as soon as it passes it', async () => {
+    let pulled = 0
+    const chunk = new TextEncoder().encode(`${'1,'.repeat(8191)}1,`)
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // An endless body: the server must answer without waiting for its end.
+        pulled++
+        controller.enqueue(pulled === 1 ? new TextEncoder().encode('{"ids":[') : chunk)
+      },
+    })
+    const reply = await withoutSideEffects(() => post(server.url, stream))
+    expectProblem(reply, 413, 'body-too-large')
+  })
+
+  it('accepts 1.0 and 1e3 as the integers 1 and 1000', async () => {
+    const one = await post(server.url, '{"ids":[1.0]}')
+    expect(one.status).toBe(200)
+    expect((one.body as { data: { id: number }[] }).data.map((c) => c.id)).toEqual([1])
+    const thousand = await post(server.url, '{"ids":[1e3]}')
+    expect(thousand.status).toBe(200)
+    expect((thousand.body as { data: { id: number }[] }).data.map((c) => c.id)).toEqual([1000])
+  })
+})
