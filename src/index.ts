@@ -58,3 +58,5 @@ export { DEFAULT_PROBLEM_TYPE_BASE, PROBLEM_KINDS } from './http/problem-kinds.j
 export type { GetManyProblemKind, ProblemKindInfo } from './http/problem-kinds.js'
 export { createGetManyOpenApiDocument } from './http/get-many-openapi.js'
 export type { GetManyOpenApiOptions, OpenApiDocument } from './http/get-many-openapi.js'
+export { ContactWrites } from './contact-writes.js'
+export type { ContactChanges, ContactInvalidator, ContactWritesOptions } from './contact-writes.js'

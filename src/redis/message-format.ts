@@ -1,0 +1,98 @@
+import type { InvalidationMessage } from '../invalidation-bus.js'
+
+/**
+ * The text every bus writes on the channel, one Redis message per invalidation:
+ *
+ * ```text
+ * <version>:<origin>:<seq>:<kind>[:<tenantId>[:<id>,<id>,...]]
+ * 1:Xk3_a9Qz:17:i:42:1001,1002     the tenant 42's contacts 1001 and 1002
+ * 1:Xk3_a9Qz:18:t:42               every contact of tenant 42
+ * 1:Xk3_a9Qz:19:a                  everything
+ * 1:Xk3_a9Qz:20:p                  a heartbeat ping (only its sender listens for it)
+ * ```
+ *
+ * `origin` names the sending bus (8 base64url characters) and `seq` counts its messages,
+ * pings included; neither is used to drop anything, they only tell a bus its own messages
+ * and make traces readable. Numbers are decimal with no sign, no leading zero, at most 2^53-1.
+ *
+ * Compatibility: the first four fields keep their meaning in every version. A bus that meets
+ * a version it does not know ignores its pings and applies anything else as a full
+ * invalidation, which is always safe; during a rolling upgrade, publish the old version until
+ * every instance reads the new one.
+ */
+export const FORMAT_VERSION = 1
+
+const PREFIX = `${FORMAT_VERSION}:`
+
+/** What a message on the channel turned out to be. */
+export type WireMessage =
+  | { readonly kind: 'ping'; readonly origin: string; readonly seq: number }
+  | {
+      readonly kind: 'invalidation'
+      readonly origin: string
+      readonly seq: number
+      readonly message: InvalidationMessage
+    }
+  /** Not readable by this version (or malformed): to be applied as a full invalidation. */
+  | { readonly kind: 'unreadable'; readonly reason: string }
+
+/** Encodes an invalidation; the caller has checked the IDs. */
+export function encodeInvalidation(origin: string, seq: number, message: InvalidationMessage): string {
+  switch (message.kind) {
+    case 'ids':
+      return `${PREFIX}${origin}:${seq}:i:${message.tenantId}:${message.ids.join(',')}`
+    case 'tenant':
+      return `${PREFIX}${origin}:${seq}:t:${message.tenantId}`
+    case 'all':
+      return `${PREFIX}${origin}:${seq}:a`
+  }
+}
+
+/** Encodes a heartbeat ping. */
+export function encodePing(origin: string, seq: number): string {
+  return `${PREFIX}${origin}:${seq}:p`
+}
+
+/** Decodes a message from the channel; never throws. */
+export function decodeMessage(text: string): WireMessage {
+  const fields = text.split(':')
+  const [version, origin, seqText, kind, tenantText, idsText] = fields
+  if (version !== String(FORMAT_VERSION)) {
+    // Another version's ping concerns only its sender; anything else may be an invalidation.
+    if (kind === 'p') return { kind: 'ping', origin: origin ?? '', seq: 0 }
+    return { kind: 'unreadable', reason: `version ${JSON.stringify(version)}` }
+  }
+  const seq = parseId(seqText, true)
+  if (origin === undefined || origin === '' || seq === undefined) {
+    return { kind: 'unreadable', reason: 'malformed header' }
+  }
+  if (kind === 'p' && fields.length === 4) return { kind: 'ping', origin, seq }
+  if (kind === 'a' && fields.length === 4) return { kind: 'invalidation', origin, seq, message: { kind: 'all' } }
+  const tenantId = parseId(tenantText, false)
+  if (tenantId !== undefined) {
+    if (kind === 't' && fields.length === 5) {
+      return { kind: 'invalidation', origin, seq, message: { kind: 'tenant', tenantId } }
+    }
+    if (kind === 'i' && fields.length === 6 && idsText !== undefined) {
+      const parts = idsText.split(',')
+      const ids: number[] = []
+      for (const part of parts) {
+        const id = parseId(part, false)
+        if (id === undefined) return { kind: 'unreadable', reason: 'malformed id' }
+        ids.push(id)
+      }
+      return { kind: 'invalidation', origin, seq, message: { kind: 'ids', tenantId, ids } }
+    }
+  }
+  return { kind: 'unreadable', reason: 'malformed body' }
+}
+
+const DIGITS = /^(0|[1-9][0-9]{0,15})$/
+
+// Strict: exactly what `String(n)` writes for a safe integer, so nothing is ever coerced.
+function parseId(text: string | undefined, allowZero: boolean): number | undefined {
+  if (text === undefined || !DIGITS.test(text)) return undefined
+  const value = Number(text)
+  if (!Number.isSafeInteger(value) || (value === 0 && !allowZero)) return undefined
+  return value
+}

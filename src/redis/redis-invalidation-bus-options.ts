@@ -1,0 +1,140 @@
+import type { Redis } from 'ioredis'
+
+/**
+ * Options of `createRedisInvalidationBus`. `publisher`, `subscriber` and `channel` are
+ * required. Every option is validated once, when the bus is created; a bad value throws a
+ * `TypeError` naming the option. Times are milliseconds.
+ *
+ * Ownership: the connections stay yours. The bus adds listeners, subscribes `subscriber` to
+ * `channel` and publishes through `publisher`; it never connects, quits or disconnects either
+ * of them. `close()` removes its listeners and unsubscribes the channel; quit the connections
+ * yourself afterwards.
+ */
+export interface RedisInvalidationBusOptions {
+  /**
+   * Connection the bus PUBLISHes invalidations and heartbeat pings through. It may be the
+   * application's ordinary connection. While it is not `ready` (or a publish went unanswered
+   * for `publishTimeout`), invalidations wait in the bus's retry queue instead of ioredis's
+   * offline queue.
+   */
+  readonly publisher: Redis
+  /**
+   * Connection dedicated to listening: the bus SUBSCRIBEs it to `channel`, so it cannot run
+   * ordinary commands any more (other subscriptions may share it). Must not be `publisher`;
+   * `publisher.duplicate()` makes one. Keep ioredis's `autoResubscribe` (the default); the bus
+   * subscribes again on every `ready` anyway. Enable `keepAlive` so that a dead peer is
+   * noticed: until then the heartbeat keeps the bus untrusted but cannot reconnect.
+   */
+  readonly subscriber: Redis
+  /**
+   * Channel shared by every instance that caches the same database, e.g.
+   * `contacts:invalidations:prod`. Instances on different channels never hear each other.
+   */
+  readonly channel: string
+  /**
+   * How often the bus publishes a ping on the channel and retries queued invalidations.
+   * Default `1_000`. Cost: each of N instances receives N pings per interval (about 30 bytes
+   * each), so 100 instances at the default cost each of them 100 tiny messages a second.
+   */
+  readonly heartbeatInterval?: number
+  /**
+   * How long the bus may go without hearing one of its own pings before it tells its
+   * repositories it can no longer promise delivery (they flush and cap new entries at their
+   * `untrustedTtl` until it hears one again). The bound on staleness when a subscription dies
+   * silently. Must exceed `heartbeatInterval`. Default `3 * heartbeatInterval` (`3_000`);
+   * much shorter values flush caches on ordinary event-loop pauses.
+   */
+  readonly heartbeatTimeout?: number
+  /**
+   * How long a PUBLISH may go unanswered before its invalidation counts as failed and waits in
+   * the retry queue; bounds how long `invalidate()` can take. Default `2_000`.
+   */
+  readonly publishTimeout?: number
+  /**
+   * Bound of the retry queue, in entries (one per contact ID, one per tenant-wide
+   * invalidation). Beyond it, entries widen (a tenant's IDs become a tenant-wide invalidation,
+   * at worst everything becomes one full invalidation); nothing is dropped. Default `10_000`
+   * (about 1 MiB of heap at most).
+   */
+  readonly maxQueued?: number
+}
+
+/** Options after defaults were applied and values checked. */
+export type ResolvedBusOptions = Required<RedisInvalidationBusOptions>
+
+const KNOWN_OPTIONS = new Set<string>([
+  'publisher', 'subscriber', 'channel', 'heartbeatInterval', 'heartbeatTimeout', 'publishTimeout', 'maxQueued',
+])
+
+/** setTimeout fires at once for delays above this (and warns). */
+const MAX_TIMER_DELAY = 2 ** 31 - 1
+
+/** Applies defaults and validates, throwing a `TypeError` that names the first bad option. */
+export function resolveBusOptions(options: RedisInvalidationBusOptions): ResolvedBusOptions {
+  if (typeof options !== 'object' || (options as unknown) === null) {
+    throw new TypeError('options must be an object with `publisher`, `subscriber` and `channel`')
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`options.${key} is not an option of createRedisInvalidationBus`)
+  }
+  const { publisher, subscriber, channel } = options
+  if (!isConnection(publisher)) throw new TypeError('options.publisher must be an ioredis connection')
+  if (!isConnection(subscriber)) throw new TypeError('options.subscriber must be an ioredis connection')
+  if (subscriber === publisher) {
+    throw new TypeError('options.subscriber must be a connection of its own (e.g. publisher.duplicate())')
+  }
+  if (typeof channel !== 'string' || channel.length === 0) {
+    throw new TypeError('options.channel must be a non-empty string')
+  }
+  const heartbeatInterval = integer(options, 'heartbeatInterval', 1_000, 1)
+  const heartbeatTimeout = integer(options, 'heartbeatTimeout', 3 * heartbeatInterval, 2)
+  if (heartbeatTimeout <= heartbeatInterval) {
+    throw new TypeError(
+      `options.heartbeatTimeout must exceed options.heartbeatInterval (${heartbeatInterval}); got ${heartbeatTimeout}`,
+    )
+  }
+  return {
+    publisher,
+    subscriber,
+    channel,
+    heartbeatInterval,
+    heartbeatTimeout,
+    publishTimeout: integer(options, 'publishTimeout', 2_000, 1),
+    maxQueued: integer(options, 'maxQueued', 10_000, 1, Number.MAX_SAFE_INTEGER),
+  }
+}
+
+function isConnection(value: unknown): value is Redis {
+  const candidate = value as Partial<Record<'publish' | 'subscribe' | 'on' | 'off', unknown>> | null | undefined
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.publish === 'function' &&
+    typeof candidate.subscribe === 'function' &&
+    typeof candidate.on === 'function' &&
+    typeof candidate.off === 'function' &&
+    typeof (candidate as { status?: unknown }).status === 'string'
+  )
+}
+
+function integer(
+  options: RedisInvalidationBusOptions,
+  name: 'heartbeatInterval' | 'heartbeatTimeout' | 'publishTimeout' | 'maxQueued',
+  fallback: number,
+  min: number,
+  max = MAX_TIMER_DELAY,
+): number {
+  const value: unknown = options[name]
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new TypeError(`options.${name} must be an integer from ${min} to ${max}; got ${show(value)}`)
+  }
+  return value as number
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'function') return 'a function'
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value)
+  if (value === undefined) return 'undefined'
+  return JSON.stringify(value)
+}
