@@ -17,7 +17,7 @@ export type RequestBodySource =
 /** What an adapter sends: the status, the headers, and the body already serialized. */
 export interface SerializedAnswer {
   readonly status: number
-  /** Includes `connection: close` when the request body was left unread. */
+  /** Includes `connection: close` when a large or chunked request body was left unread. */
   readonly headers: Readonly<Record<string, string>>
   readonly text: string
 }
@@ -50,7 +50,10 @@ export function createGetManyAdapterCore<Request>(
 
   const serve: GetManyRequestServer<Request> = async (request, headers, source) => {
     const requestId = endpoint.requestId(headers['x-request-id'])
-    let unread = 'stream' in source
+    // A body left unread is drained by Node when it is declared small; otherwise the
+    // connection must close, or Node would read all of it, however large.
+    const drainable = Number(headers['content-length']) <= limits.bodyLimit
+    let unread = 'stream' in source && !drainable
     let response: GetManyHttpResponse
     try {
       let auth: GetManyAuth | null | undefined
@@ -64,7 +67,7 @@ export function createGetManyAdapterCore<Request>(
       let body: unknown
       if ('stream' in source) {
         const read = await readJsonBody(source.stream, headers, limits)
-        unread = !read.ok && read.unread
+        unread = !read.ok && read.unread && !drainable
         if (!read.ok) return serialize(endpoint.problem(read.kind, requestId, read.detail), unread)
         body = read.value
       } else {
@@ -82,7 +85,6 @@ export function createGetManyAdapterCore<Request>(
 function serialize(response: GetManyHttpResponse, unread: boolean): SerializedAnswer {
   return {
     status: response.status,
-    // An unread body would otherwise be drained by Node, however large: close instead.
     headers: unread ? { ...response.headers, connection: 'close' } : response.headers,
     text: JSON.stringify(response.body),
   }
