@@ -496,12 +496,18 @@ export class ContactRepository {
     this.#counters.queries++
     this.#batchSizes.add(batch.loads.length)
     if (this.#options.tracer !== undefined) {
-      this.#spans.set(
-        batch,
-        this.#options.tracer.startSpan('contact-repository.batch', {
-          attributes: { 'contact_repository.tenant_id': batch.tenantId, 'contact_repository.batch_size': batch.loads.length },
-        }),
-      )
+      // Tracing must never cost a caller its answer: a throw here would leave the batch
+      // unsent and its query slot taken for good.
+      try {
+        this.#spans.set(
+          batch,
+          this.#options.tracer.startSpan('contact-repository.batch', {
+            attributes: { 'contact_repository.tenant_id': batch.tenantId, 'contact_repository.batch_size': batch.loads.length },
+          }),
+        )
+      } catch {
+        // The batch goes on without a span.
+      }
     }
     if (batchStartChannel.hasSubscribers) {
       batchStartChannel.publish({ tenantId: batch.tenantId, size: batch.loads.length } satisfies BatchStartEvent)
@@ -519,12 +525,17 @@ export class ContactRepository {
     if (batch.sent) this.#batchDurations.add(durationMs)
     const span = this.#spans.get(batch)
     if (span !== undefined) {
-      span.setAttribute('contact_repository.rows', rows)
-      if (error !== undefined) {
-        span.recordException(error)
-        span.setStatus({ code: SPAN_STATUS_ERROR, message: error.code })
+      // As in #onBatchStart: a throw here would leave the batch's waiters unanswered.
+      try {
+        span.setAttribute('contact_repository.rows', rows)
+        if (error !== undefined) {
+          span.recordException(error)
+          span.setStatus({ code: SPAN_STATUS_ERROR, message: error.code })
+        }
+        span.end()
+      } catch {
+        // The span is lost; the batch is not.
       }
-      span.end()
     }
     if (batchEndChannel.hasSubscribers) {
       batchEndChannel.publish({

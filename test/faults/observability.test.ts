@@ -138,6 +138,25 @@ describe('observability', () => {
     await expectQuiet(rig, repo)
   })
 
+  it('a tracer that throws changes nothing for callers: results, deadlines and slots are unaffected', async () => {
+    rig = await openFaultRig('observability_broken_tracer', { connectionLimit: 1 })
+    await rig.insert([seed(1, 1), seed(2, 2)])
+    const broken = (at: 'start' | 'end'): TracerLike => ({
+      startSpan() {
+        if (at === 'start') throw new Error('tracer broke at start')
+        const fail = (): never => { throw new Error('tracer broke at end') }
+        return { setAttribute: fail, recordException: fail, setStatus: fail, end: fail }
+      },
+    })
+    for (const at of ['start', 'end'] as const) {
+      const repo = new ContactRepository({ db: rig.db, table: rig.table, tracer: broken(at), maxConcurrentQueries: 1, queryTimeout: 5_000 })
+      expect((await repo.getMany(1, [1])).rows.map((row) => row.id)).toEqual([1])
+      expect((await repo.getMany(2, [2, 3])).missing).toEqual([3])
+      expect(repo.stats()).toMatchObject({ queries: 2, errors: 0 })
+      await expectQuiet(rig, repo)
+    }
+  })
+
   it('the Prometheus example exports stats, pool state and event metrics', async () => {
     rig = await openFaultRig('observability_prometheus', { connectionLimit: 2 })
     await rig.insert([seed(1, 1), seed(1, 2)])
