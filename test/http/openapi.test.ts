@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ContactRepository, createGetManyOpenApiDocument } from '../../src/index.js'
+import {
+  ContactRepository,
+  createGetManyOpenApiDocument,
+  getManyResponseSchema,
+  problemSchema,
+} from '../../src/index.js'
 import { BACKENDS, openBackend, seed, uniqueTableName, type BackendName, type TestBackend } from '../helpers/backends.js'
 import { INVALID_BODIES } from './helpers/bad-bodies.js'
 import { ADAPTERS, PATH, post, startServer, type AdapterName, type Reply, type RunningServer } from './helpers/servers.js'
@@ -137,6 +142,9 @@ describe.each(combos)('real responses through %s on %s conform to openapi.json',
     const reply = await send()
     expect(reply.status).toBe(status)
     expectConforms(reply)
+    // The exported zod schemas describe the same responses.
+    const schema = status === 200 ? getManyResponseSchema : problemSchema
+    expect(schema.safeParse(reply.body).error?.issues ?? []).toEqual([])
     seen.add(status)
   })
 
