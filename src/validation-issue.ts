@@ -51,27 +51,36 @@ function toPathSegment(segment: PropertyKey): string | number {
   return typeof segment === 'number' ? segment : String(segment)
 }
 
+const NOT_POSITIVE = { code: 'not_positive', message: 'Must be greater than 0' } as const
+const TOO_LARGE = {
+  code: 'not_safe_integer',
+  message: `Must be at most ${String(Number.MAX_SAFE_INTEGER)} (a safe integer)`,
+} as const
+
 function describe(issue: z.core.$ZodIssue): { code: ValidationIssueCode; message: string } {
   switch (issue.code) {
     case 'invalid_type': {
       // `input` is present because every parse in this library passes `reportInput: true`.
       const input = issue.input
       if (input === undefined) return { code: 'required', message: 'Required' }
-      if (typeof input === 'number') return { code: 'not_integer', message: 'Must be an integer' }
-      const expected = issue.expected === 'number' || issue.expected === 'int' ? 'integer' : issue.expected
+      const numeric = issue.expected === 'number' || issue.expected === 'int'
+      if (numeric && typeof input === 'number') {
+        // JSON.parse turns 1e400 into Infinity: a number too large, not a fraction.
+        if (input === Number.POSITIVE_INFINITY) return TOO_LARGE
+        if (input === Number.NEGATIVE_INFINITY) return NOT_POSITIVE
+        return { code: 'not_integer', message: 'Must be an integer' }
+      }
+      const expected = numeric ? 'integer' : issue.expected
       return { code: 'invalid_type', message: `Must be ${article(expected)}, not ${typeName(input)}` }
     }
     case 'too_small':
       return issue.origin === 'array'
         ? { code: 'too_few_items', message: `Must have at least ${String(issue.minimum)} item(s)` }
-        : { code: 'not_positive', message: 'Must be greater than 0' }
+        : NOT_POSITIVE
     case 'too_big':
       return issue.origin === 'array'
         ? { code: 'too_many_items', message: `Must have at most ${String(issue.maximum)} items` }
-        : {
-            code: 'not_safe_integer',
-            message: `Must be at most ${String(Number.MAX_SAFE_INTEGER)} (a safe integer)`,
-          }
+        : TOO_LARGE
     default:
       return { code: 'invalid', message: issue.message }
   }

@@ -75,26 +75,9 @@ function describe(zodIssues: readonly z.core.$ZodIssue[]): GetManyRequestValidat
   let total = 0
   for (const issue of zodIssues) {
     total += issue.code === 'unrecognized_keys' ? issue.keys.length : 1
-    if (issues.length < MAX_REPORTED_ISSUES) issues.push(...describeOne(issue, MAX_REPORTED_ISSUES - issues.length))
+    if (issues.length < MAX_REPORTED_ISSUES) issues.push(...issuesFromZod([issue], MAX_REPORTED_ISSUES - issues.length))
   }
   return failure(issues, total)
-}
-
-// Two cases the shared describer (written for numeric schemas) gets wrong here: JSON.parse
-// turns 1e400 into Infinity, which is too large rather than "not an integer"; and a number
-// where an object is expected (a body of `1`) is the wrong type, not a bad integer.
-function describeOne(issue: z.core.$ZodIssue, room: number): ValidationIssue[] {
-  if (issue.code === 'invalid_type' && typeof issue.input === 'number') {
-    const path = issue.path.map((segment) => (typeof segment === 'number' ? segment : String(segment)))
-    if (issue.expected !== 'number' && issue.expected !== 'int') {
-      return [{ code: 'invalid_type', path, message: `Must be an ${issue.expected}, not a number` }]
-    }
-    if (issue.input === Infinity) {
-      return [{ code: 'not_safe_integer', path, message: `Must be at most ${Number.MAX_SAFE_INTEGER} (a safe integer)` }]
-    }
-    if (issue.input === -Infinity) return [{ code: 'not_positive', path, message: 'Must be greater than 0' }]
-  }
-  return issuesFromZod([issue], room)
 }
 
 function failure(issues: readonly ValidationIssue[], total: number): GetManyRequestValidation {
