@@ -7,6 +7,8 @@ import type { DistrustReason } from './trust-monitor.js'
  * Every event names the bus (`bus`: its `id`) since a process may run several.
  */
 export const REDIS_BUS_CHANNELS = {
+  /** {@link BusPublishEvent}: Redis acknowledged an invalidation this bus published. */
+  publish: 'contact-repository:redis-bus:publish',
   /** {@link BusReceiveEvent}: an invalidation from another bus arrived and was delivered. */
   receive: 'contact-repository:redis-bus:receive',
   /** {@link BusTrustEvent}: the bus started or stopped promising delivery. */
@@ -14,6 +16,17 @@ export const REDIS_BUS_CHANNELS = {
   /** {@link BusPublishFailureEvent}: a PUBLISH failed or timed out; the message waits for retry. */
   publishFailure: 'contact-repository:redis-bus:publish-failure',
 } as const
+
+export interface BusPublishEvent {
+  readonly bus: string
+  /** The message's sequence number (as the receivers see it). */
+  readonly seq: number
+  readonly message: InvalidationMessage
+  /** Whether it had waited in the retry queue. */
+  readonly retried: boolean
+  /** Whether the reply came after `publishTimeout`, when a copy was already queued again. */
+  readonly late: boolean
+}
 
 export interface BusReceiveEvent {
   readonly bus: string
@@ -38,6 +51,7 @@ export interface BusPublishFailureEvent {
   readonly error: unknown
 }
 
+export const publishChannel = channel(REDIS_BUS_CHANNELS.publish)
 export const receiveChannel = channel(REDIS_BUS_CHANNELS.receive)
 export const busTrustChannel = channel(REDIS_BUS_CHANNELS.trust)
 export const publishFailureChannel = channel(REDIS_BUS_CHANNELS.publishFailure)

@@ -4,6 +4,6 @@ export type { RedisInvalidationBusOptions } from './redis-invalidation-bus-optio
 export type { DistrustReason } from './trust-monitor.js'
 export { FORMAT_VERSION } from './message-format.js'
 export { REDIS_BUS_CHANNELS } from './diagnostics.js'
-export type { BusPublishFailureEvent, BusReceiveEvent, BusTrustEvent } from './diagnostics.js'
+export type { BusPublishEvent, BusPublishFailureEvent, BusReceiveEvent, BusTrustEvent } from './diagnostics.js'
 export { InvalidationBusClosedError } from './errors.js'
 export type { InvalidationBusErrorCode } from './errors.js'

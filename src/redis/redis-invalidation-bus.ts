@@ -4,8 +4,10 @@ import { assertIdList, assertTenantId } from '../id-schema.js'
 import type { InvalidationBus, InvalidationMessage, InvalidationSubscriber } from '../invalidation-bus.js'
 import {
   busTrustChannel,
+  publishChannel,
   publishFailureChannel,
   receiveChannel,
+  type BusPublishEvent,
   type BusPublishFailureEvent,
   type BusReceiveEvent,
   type BusTrustEvent,
@@ -256,7 +258,8 @@ class RedisBus implements RedisInvalidationBus {
       return RESOLVED
     }
     const { publisher, channel, publishTimeout } = this.#options
-    const text = encodeInvalidation(this.id, ++this.#seq, message)
+    const seq = ++this.#seq
+    const text = encodeInvalidation(this.id, seq, message)
     this.#inflight++
     return new Promise<void>((resolve) => {
       let settled = false
@@ -280,6 +283,9 @@ class RedisBus implements RedisInvalidationBus {
       publisher.publish(channel, text).then(
         () => {
           this.#answered()
+          if (publishChannel.hasSubscribers) {
+            publishChannel.publish({ bus: this.id, seq, message, retried, late: settled } satisfies BusPublishEvent)
+          }
           // A late reply duplicates the queued copy, which costs the others a cache miss.
           if (settled) return
           settled = true
