@@ -13,6 +13,7 @@
  * private table and drops it at the end.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { dirname } from 'node:path'
 import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks'
 import { subscribe } from 'node:diagnostics_channel'
@@ -135,7 +136,12 @@ interface Sample {
   readonly entries: number
   readonly cacheMB: number
   readonly eventLoopP99Ms: number
+  readonly eventLoopMaxMs: number
   readonly callsPerS: number
+  /** Failed calls since the previous sample. */
+  readonly errors: number
+  /** The machine's 1-minute load average: other work on the same cores shows here. */
+  readonly load1: number
 }
 
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 100) / 100
@@ -183,7 +189,8 @@ async function seedTable(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const command = `npm run soak -- ${process.argv.slice(2).join(' ')}`.trim()
+  const args = process.argv.slice(2).join(' ')
+  const command = args === '' ? 'npm run soak' : `npm run soak -- ${args}`
   console.log(`soak: ${command}; ${config.durationMs / 1000} s at ${config.rate} calls/s; warm-up ${warmupMs / 1000} s; table ${table}`)
   await seedTable()
   const repository = new ContactRepository({
@@ -237,7 +244,11 @@ async function main(): Promise<void> {
           }
           if (seen.size + result.missing.length !== distinct.size) violations++
         },
-        (error: unknown) => { countError((error as { code?: string }).code ?? 'UNKNOWN') },
+        (error: unknown) => {
+          const { code = 'UNKNOWN', scope } = error as { code?: string; scope?: string }
+          // Shed calls are told apart by which queue was full: the tenant's share or the whole.
+          countError(scope === undefined ? code : `${code} (${scope})`)
+        },
       ).finally(() => { outstanding-- }),
     )
   }
@@ -268,6 +279,8 @@ async function main(): Promise<void> {
   let nextSample = started + sampleEveryMs
   let nextTenantInvalidation = started + config.tenantInvalidationEveryMs
   let callsAtLastSample = 0
+  let errorsAtLastSample = 0
+  const errorCount = (): number => [...errors.values()].reduce((a, b) => a + b, 0) + violations
   let warmupDone = false
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, 10))
@@ -307,13 +320,18 @@ async function main(): Promise<void> {
         entries: stats.entries,
         cacheMB: mb(stats.bytes),
         eventLoopP99Ms: loopDelayMs(intervalDelay.percentile(99)),
+        eventLoopMaxMs: loopDelayMs(intervalDelay.max),
         callsPerS: Math.round((calls - callsAtLastSample) / (sampleEveryMs / 1000)),
+        errors: errorCount() - errorsAtLastSample,
+        load1: round(loadavg()[0] ?? 0),
       }
       callsAtLastSample = calls
+      errorsAtLastSample += sample.errors
       samples.push(sample)
       console.log(
         `t=${sample.atS}s heap=${sample.heapUsedMB}MB rss=${sample.rssMB}MB entries=${sample.entries} ` +
-          `loop p99=${sample.eventLoopP99Ms}ms calls/s=${sample.callsPerS} errors=${[...errors.values()].reduce((a, b) => a + b, 0)}`,
+          `loop p99=${sample.eventLoopP99Ms}ms max=${sample.eventLoopMaxMs}ms calls/s=${sample.callsPerS} ` +
+          `errors=${sample.errors} load=${sample.load1}`,
       )
       intervalDelay.reset()
       loopDelay.enable()
@@ -335,7 +353,7 @@ async function main(): Promise<void> {
   const baseline = mean(afterWarmup.slice(0, 3).map((s) => s.heapUsedMB))
   const final = mean(afterWarmup.slice(-3).map((s) => s.heapUsedMB))
   const heapGrowthPct = afterWarmup.length >= 2 ? round(((final - baseline) / baseline) * 100) : Number.NaN
-  const errorTotal = [...errors.values()].reduce((a, b) => a + b, 0) + violations
+  const errorTotal = errorCount()
   const queriesPerCallWithMisses = callsWithMisses === 0 ? 0 : round(queries / callsWithMisses, 3)
   const hitRate = end.hits + end.misses === 0 ? 0 : round((end.hits / (end.hits + end.misses)) * 100, 1)
 
@@ -458,10 +476,14 @@ function markdown(report: {
     '',
     '## Heap after GC over time',
     '',
-    '| t (s) | heap used (MB) | rss (MB) | cache entries | cache (MB est.) | loop p99 (ms) | calls/s |',
-    '|---|---|---|---|---|---|---|',
+    'Per interval: event-loop delay, calls started, failed calls, and the machine load average.',
+    '',
+    '| t (s) | heap used (MB) | rss (MB) | cache entries | cache (MB est.) | loop p99 / max (ms) | calls/s | errors | load |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...report.heap.samples.map(
-      (s) => `| ${s.atS} | ${s.heapUsedMB} | ${s.rssMB} | ${s.entries} | ${s.cacheMB} | ${s.eventLoopP99Ms} | ${s.callsPerS} |`,
+      (s) =>
+        `| ${s.atS} | ${s.heapUsedMB} | ${s.rssMB} | ${s.entries} | ${s.cacheMB} | ${s.eventLoopP99Ms} / ${s.eventLoopMaxMs} | ` +
+        `${s.callsPerS} | ${s.errors} | ${s.load1} |`,
     ),
     '',
   ]
