@@ -72,11 +72,6 @@ export class BoundedPool implements MysqlPool {
     }
   }
 
-  /** The underlying mysql2 pool, for code that needs it directly (it bypasses the deadlines). */
-  get pool(): Pool {
-    return this.#pool
-  }
-
   getConnection(callback: (error: unknown, connection: MysqlPoolConnection) => void): void {
     const { acquireTimeout } = this.#options
     this.#waiting++
