@@ -77,6 +77,19 @@ function openInstance(url: string, channel: string, name: string): { bus: RedisI
   }
 }
 
+async function assertReachable(url: string): Promise<void> {
+  const probe = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true })
+  probe.on('error', () => undefined)
+  try {
+    await probe.connect()
+    await probe.ping()
+  } catch (error) {
+    throw new Error(`propagation-delay: Redis is not reachable at ${url} (set REDIS_URL)`, { cause: error })
+  } finally {
+    probe.disconnect()
+  }
+}
+
 async function until(what: string, condition: () => boolean | Promise<boolean>, limitMs = 30_000): Promise<void> {
   const start = Date.now()
   while (!(await condition())) {
@@ -170,6 +183,7 @@ export async function runPropagationDelay(options: { quick: boolean }): Promise<
   const channel = `contact-repository-bench:propagation:${randomUUID()}`
   const samples = options.quick ? 200 : 2_000
   const burst = 1_000
+  await assertReachable(url)
   const readers = Array.from({ length: READERS }, () => new ReaderProcess(url, channel))
   const writer = openInstance(url, channel, 'propagation-writer')
   try {
