@@ -1,0 +1,254 @@
+import { ContactRepository, type ContactRepositoryOptions } from '../../src/index.js'
+import { beladyHits } from '../lib/belady.js'
+import { fillTenants, openBenchTable, selectContactsSql, type BenchTable } from '../lib/bench-table.js'
+import { formatDuration, formatNumber, formatPercent } from '../lib/format.js'
+import { createInMemoryContactsDb } from '../lib/in-memory-contacts-db.js'
+import { lruHits } from '../lib/lru-hits.js'
+import { callIds, generateMultiTenantTrace, type MultiTenantTrace } from '../lib/multi-tenant-trace.js'
+import { summarize, type Distribution } from '../lib/percentiles.js'
+import { hitRate, lruContents, replayCalls, warmRepository } from '../lib/replay.js'
+import type { Chart, ReportTable, Scenario, TargetCheck } from '../lib/scenario.js'
+import { layTenants, tenantOfId, type TenantRange } from '../lib/tenant-layout.js'
+
+const EXPONENTS = [0.8, 0.99] as const
+const CACHE_FRACTIONS = [0.01, 0.05, 0.1] as const
+const IDS_PER_CALL = 10
+const TENANTS = 8
+// The field notes' figures for one Zipf over 1,000,000 IDs, one ID per request (LRU, Belady).
+const FIELD_NOTES: Record<number, Record<number, readonly [number, number]>> = {
+  0.99: { 0.01: [0.566, 0.701], 0.05: [0.699, 0.796], 0.1: [0.755, 0.822] },
+  0.8: { 0.01: [0.232, 0.428], 0.05: [0.389, 0.587], 0.1: [0.479, 0.653] },
+}
+
+interface HitRates {
+  readonly s: number
+  readonly fraction: number
+  readonly capacity: number
+  readonly belady: number
+  readonly lru: number
+  readonly repository: number
+  readonly repositoryNoTenantCap: number
+}
+
+interface Latency {
+  readonly s: number
+  /** Undefined: no cache, one raw query per call. */
+  readonly fraction: number | undefined
+  readonly hitRate: number
+  readonly cacheOnlyCalls: number
+  readonly queriesPerCall: number
+  readonly perCallMs: Distribution
+}
+
+const scenario: Scenario = {
+  id: 'mixed-workload',
+  title: '3. Mixed workload: hit rate beside plain LRU and Belady, latency per call',
+  order: 3,
+  async run({ quick, log }) {
+    const totalIds = quick ? 20_000 : 1_000_000
+    const calls = quick ? 2_000 : 200_000
+    const segment = quick ? 50 : 2_000
+    const layout = layTenants({ totalIds, tenants: TENANTS, skew: 1 })
+    const ownerOf = (id: number): number | undefined => tenantOfId(layout, id)?.tenantId
+    const rates: HitRates[] = []
+    const latencies: Latency[] = []
+    const crossCheck: { s: number; fraction: number; lru: number; belady: number }[] = []
+
+    const bench = await openBenchTable('mixed', 4)
+    try {
+      log(`filling MariaDB with ${formatNumber(totalIds)} contacts`)
+      await fillTenants(bench, layout)
+      for (const s of EXPONENTS) {
+        // One trace per exponent; its first `calls` calls are the hit-rate trace, the next
+        // `segment` calls the ones timed against MariaDB.
+        const trace = generateMultiTenantTrace({ tenants: layout, s, calls: calls + segment, idsPerCall: IDS_PER_CALL, seed: Math.round(s * 1000) })
+        const accesses = trace.ids.subarray(0, calls * IDS_PER_CALL)
+        for (const fraction of CACHE_FRACTIONS) {
+          const capacity = Math.round(totalIds * fraction)
+          const lru = lruHits(accesses, capacity) / accesses.length
+          const belady = beladyHits(accesses, capacity) / accesses.length
+          const simulate = async (options: Partial<ContactRepositoryOptions>): Promise<number> => {
+            const fake = createInMemoryContactsDb(ownerOf, { freshStrings: false })
+            const repository = new ContactRepository({ db: fake.db, ...simulationOptions(capacity), ...options })
+            return hitRate(await replayCalls(repository, trace, 0, calls))
+          }
+          const repository = await simulate({})
+          const repositoryNoTenantCap = await simulate({ maxEntriesPerTenant: capacity })
+          rates.push({ s, fraction, capacity, belady, lru, repository, repositoryNoTenantCap })
+          log(`s=${s} cache ${formatPercent(fraction)}: Belady ${formatPercent(belady)}, LRU ${formatPercent(lru)}, repository ${formatPercent(repository)} (no tenant cap ${formatPercent(repositoryNoTenantCap)})`)
+          latencies.push(await timeSegment(bench, layout, trace, calls, segment, s, fraction, capacity))
+        }
+        latencies.push(await timeWithoutCache(bench, trace, calls, segment, s))
+        // The field notes' setting: one tenant, one ID per request.
+        const single = generateMultiTenantTrace({
+          tenants: layTenants({ totalIds, tenants: 1, skew: 0 }),
+          s,
+          calls: calls * IDS_PER_CALL,
+          idsPerCall: 1,
+          seed: 1,
+        })
+        for (const fraction of CACHE_FRACTIONS) {
+          const capacity = Math.round(totalIds * fraction)
+          crossCheck.push({ s, fraction, lru: lruHits(single.ids, capacity) / single.ids.length, belady: beladyHits(single.ids, capacity) / single.ids.length })
+        }
+      }
+    } finally {
+      await bench.close()
+    }
+
+    const worst = rates.reduce<HitRates | undefined>((w, r) => (w === undefined || r.repository - r.lru < w.repository - w.lru ? r : w), undefined)
+    const targets: TargetCheck[] = [
+      {
+        target: 'Hit rate: at least plain LRU everywhere (Zipf 0.8/0.99, cache 1/5/10%)',
+        measured:
+          worst === undefined
+            ? 'n/a'
+            : `worst: ${pp(worst.repository - worst.lru)} vs LRU (s=${worst.s}, cache ${formatPercent(worst.fraction)}: ${formatPercent(worst.repository)} vs ${formatPercent(worst.lru)}); ${rates.filter((r) => r.repository + 0.0005 >= r.lru).length} of ${rates.length} cells at or above LRU`,
+        met: quick || worst === undefined ? undefined : rates.every((r) => r.repository + 0.0005 >= r.lru),
+      },
+    ]
+    const tables: ReportTable[] = [
+      ...EXPONENTS.map((s) => ({
+        title: `Hit rate, Zipf s=${s}, ${TENANTS} tenants, ${formatNumber(calls * IDS_PER_CALL)} ID requests in ${formatNumber(calls)} calls of ${IDS_PER_CALL}`,
+        columns: ['Cache size', "Belady's optimal", 'plain LRU', 'repository (default per-tenant cap)', 'repository − LRU', 'repository, per-tenant cap off', 'repository − LRU (cap off)'],
+        rows: rates
+          .filter((r) => r.s === s)
+          .map((r) => [
+            `${formatPercent(r.fraction)} (${formatNumber(r.capacity)} entries)`,
+            formatPercent(r.belady),
+            formatPercent(r.lru),
+            formatPercent(r.repository),
+            pp(r.repository - r.lru),
+            formatPercent(r.repositoryNoTenantCap),
+            pp(r.repositoryNoTenantCap - r.lru),
+          ]),
+      })),
+      {
+        title: `Latency per call of ${IDS_PER_CALL} IDs against MariaDB, at the hit rates above (repository with the default per-tenant cap)`,
+        columns: ['Workload', 'hit rate in the timed calls', 'calls answered from cache alone', 'p50', 'p99', 'mean', 'queries per call'],
+        rows: latencies.map((l) => [
+          `s=${l.s}, ${l.fraction === undefined ? 'no cache: one raw mysql2 IN query per call' : `cache ${formatPercent(l.fraction)}`}`,
+          formatPercent(l.hitRate),
+          formatPercent(l.cacheOnlyCalls),
+          formatDuration(l.perCallMs.p50),
+          formatDuration(l.perCallMs.p99),
+          formatDuration(l.perCallMs.mean),
+          formatNumber(l.queriesPerCall),
+        ]),
+        note: `The ${formatNumber(segment)} calls that follow the hit-rate trace, one at a time, after warming the cache with what a plain LRU would hold at that point (loaded in batches, so recency is approximate: compare the hit rate in the timed calls with the table above).`,
+      },
+      {
+        title: 'Cross-check of the workload generator: one tenant, one ID per request, as in the field notes',
+        columns: ['Workload', 'plain LRU', 'field notes LRU', "Belady's optimal", 'field notes Belady'],
+        rows: crossCheck.map((c) => {
+          const notes = FIELD_NOTES[c.s]?.[c.fraction]
+          return [`s=${c.s}, cache ${formatPercent(c.fraction)}`, formatPercent(c.lru), quick || notes === undefined ? '–' : formatPercent(notes[0]), formatPercent(c.belady), quick || notes === undefined ? '–' : formatPercent(notes[1])]
+        }),
+      },
+    ]
+    const charts: Chart[] = [
+      ...EXPONENTS.map((s): Chart => ({
+        kind: 'lines',
+        id: `hit-rate-s${String(s).replace('.', '')}`,
+        title: `Hit rate vs cache size, Zipf s=${s}, ${TENANTS} tenants`,
+        xLabel: `cache size, % of the ${formatNumber(totalIds)} IDs`,
+        yLabel: 'hit rate, %',
+        series: [
+          { label: "Belady's optimal", points: rates.filter((r) => r.s === s).map((r) => ({ x: r.fraction * 100, y: r.belady * 100 })) },
+          { label: 'plain LRU', points: rates.filter((r) => r.s === s).map((r) => ({ x: r.fraction * 100, y: r.lru * 100 })) },
+          { label: 'repository (default)', points: rates.filter((r) => r.s === s).map((r) => ({ x: r.fraction * 100, y: r.repository * 100 })) },
+          { label: 'repository, cap off', points: rates.filter((r) => r.s === s).map((r) => ({ x: r.fraction * 100, y: r.repositoryNoTenantCap * 100 })) },
+        ],
+      })),
+      {
+        kind: 'bars',
+        id: 'latency',
+        title: `Mixed workload: latency per call of ${IDS_PER_CALL} IDs (MariaDB), lower is better`,
+        unit: 'microseconds per call',
+        log: true,
+        groups: EXPONENTS.map((s) => ({
+          label: `Zipf s=${s}`,
+          bars: latencies
+            .filter((l) => l.s === s)
+            .flatMap((l) => {
+              const name = l.fraction === undefined ? 'no cache' : `cache ${formatPercent(l.fraction)}`
+              return [
+                { label: `${name}, p50`, value: l.perCallMs.p50 * 1000 },
+                { label: `${name}, p99`, value: l.perCallMs.p99 * 1000 },
+              ]
+            }),
+        })),
+      },
+    ]
+    return {
+      method: [
+        `${formatNumber(totalIds)} contacts over ${TENANTS} tenants whose sizes and traffic shares fall off as 1/rank (the largest has ${formatPercent(layout[0]?.share ?? NaN)} of both). Each call picks a tenant by its share, then ${IDS_PER_CALL} distinct IDs from that tenant's own Zipf distribution; ${formatNumber(calls)} calls make the ${formatNumber(calls * IDS_PER_CALL)} ID requests whose hit rate is reported. Same trace (same seed) for every policy.`,
+        `Cache sizes are in entries (${CACHE_FRACTIONS.map((f) => formatPercent(f)).join(', ')} of all IDs); the repository gets maxEntries = that size and a byte bound too large to matter. "Default per-tenant cap" is the library's default maxEntriesPerTenant (maxEntries / 4); "cap off" sets it to maxEntries.`,
+        "Hit rates of plain LRU (one lru-cache with max = cache size, over the flattened trace) and Belady's optimal are computed offline on the same trace. The repository's hit rate is its own stats() count while replaying every call in order, each awaited before the next. For that replay ONLY, its Kysely instance answers from an in-memory copy of the MariaDB rows (bench/lib/in-memory-contacts-db.ts) instead of MariaDB: the whole repository path runs, only the server is absent. TTL is set to one hour there so that nothing expires during the replay.",
+        `Latency per call is measured against the real MariaDB (${formatNumber(totalIds)}-row table, pool of 4), one call at a time; those calls are not interleaved with anything else.`,
+      ],
+      tables,
+      targets,
+      charts,
+      figures: { hitRates: rates, latency: latencies, crossCheck, calls, idsPerCall: IDS_PER_CALL, layout },
+    }
+  },
+}
+export default scenario
+
+function simulationOptions(capacity: number): Omit<ContactRepositoryOptions, 'db'> {
+  return { table: 'contacts', maxEntries: capacity, maxBytes: 2 ** 34, ttl: 3_600_000 }
+}
+
+function pp(difference: number): string {
+  const points = difference * 100
+  return `${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(1)} pp`
+}
+
+async function timeSegment(
+  bench: BenchTable,
+  layout: readonly TenantRange[],
+  trace: MultiTenantTrace,
+  from: number,
+  count: number,
+  s: number,
+  fraction: number,
+  capacity: number,
+): Promise<Latency> {
+  const repository = new ContactRepository({ db: bench.db, table: bench.table, maxEntries: capacity, maxBytes: 2 ** 34, maxConcurrentQueries: bench.connectionLimit })
+  await warmRepository(repository, layout, lruContents(trace.ids, from * trace.idsPerCall, capacity))
+  const before = repository.stats()
+  const times: number[] = []
+  let cacheOnly = 0
+  let misses = before.misses
+  for (let c = from; c < from + count; c++) {
+    const ids = callIds(trace, c)
+    const start = performance.now()
+    await repository.getMany(trace.tenantIds[c] as number, ids)
+    times.push(performance.now() - start)
+    const now = repository.stats().misses
+    if (now === misses) cacheOnly++
+    misses = now
+  }
+  const after = repository.stats()
+  return {
+    s,
+    fraction,
+    hitRate: hitRate({ hits: after.hits - before.hits, misses: after.misses - before.misses }),
+    cacheOnlyCalls: cacheOnly / count,
+    queriesPerCall: (after.queries - before.queries) / count,
+    perCallMs: summarize(times),
+  }
+}
+
+async function timeWithoutCache(bench: BenchTable, trace: MultiTenantTrace, from: number, count: number, s: number): Promise<Latency> {
+  const query = selectContactsSql(bench.table, trace.idsPerCall)
+  const times: number[] = []
+  for (let c = from; c < from + count; c++) {
+    const params = [trace.tenantIds[c] as number, ...callIds(trace, c)]
+    const start = performance.now()
+    await bench.pool.execute(query, params)
+    times.push(performance.now() - start)
+  }
+  return { s, fraction: undefined, hitRate: 0, cacheOnlyCalls: 0, queriesPerCall: 1, perCallMs: summarize(times) }
+}
