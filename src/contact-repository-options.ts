@@ -65,7 +65,12 @@ export interface ContactRepositoryOptions {
   readonly maxConcurrentQueries?: number
   /** Most miss queries of one tenant running at once. Default `maxConcurrentQueries / 2`, rounded up. */
   readonly maxConcurrentQueriesPerTenant?: number
-  /** Most queries waiting for a slot; beyond, calls fail at once with `ContactOverloadError`. Default `128`. */
+  /**
+   * Most queries waiting for a slot; beyond, calls fail at once with `ContactOverloadError`.
+   * Default `512`: at the few thousand queries per second one pool of 8 serves on loopback, a
+   * full queue drains in well under a second, so only a backlog the database cannot clear
+   * before `queryTimeout` is shed. Cost: a few hundred bytes per queued query.
+   */
   readonly maxQueuedQueries?: number
   /** Most queries of one tenant waiting for a slot. Default `maxQueuedQueries / 4`, rounded up. */
   readonly maxQueuedQueriesPerTenant?: number
@@ -127,7 +132,7 @@ export function resolveOptions(options: ContactRepositoryOptions): ResolvedOptio
   const maxEntries = integer(options, 'maxEntries', 100_000, 1)
   const maxBytes = integer(options, 'maxBytes', 64 * 1024 * 1024, 64 * 1024)
   const maxConcurrentQueries = integer(options, 'maxConcurrentQueries', 8, 1)
-  const maxQueuedQueries = integer(options, 'maxQueuedQueries', 128, 0)
+  const maxQueuedQueries = integer(options, 'maxQueuedQueries', 512, 0)
   const ttl = integer(options, 'ttl', 60_000, 1)
   const now = options.now ?? performance.now.bind(performance)
   if (typeof now !== 'function') throw new TypeError(`options.now must be a function; got ${show(now)}`)

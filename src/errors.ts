@@ -1,3 +1,4 @@
+import { isTransientDriverError } from './driver-errors.js'
 import type { ValidationIssue } from './validation-issue.js'
 
 /**
@@ -58,7 +59,11 @@ export class ContactValidationError extends ContactRepositoryError {
   }
 }
 
-/** The batched query failed (connection refused or lost, SQL error...). `cause` is the driver's error. */
+/**
+ * The batched query failed (connection refused or lost, SQL error...). `cause` is the
+ * driver's error; `transient` is true only for errors a retry may get past (connection and
+ * server availability, locks), not for configuration errors such as a missing table.
+ */
 export class ContactQueryError extends ContactRepositoryError {
   override name = 'ContactQueryError'
   /** Tenant whose batch failed. */
@@ -70,7 +75,7 @@ export class ContactQueryError extends ContactRepositoryError {
     super(
       'ERR_CONTACTS_QUERY_FAILED',
       `Loading ${batchSize} contact(s) of tenant ${tenantId} failed`,
-      true,
+      isTransientDriverError(cause),
       { cause },
     )
     this.tenantId = tenantId

@@ -16,14 +16,18 @@ const INTERNAL_DETAIL =
   'The request could not be completed because of an internal error. Quote the request_id when reporting it.'
 
 /**
- * Maps a failure to a status by the error's stable `code`, never its message. The detail is
- * written here, from the code alone, so no driver text or stack reaches the client. Every
- * other error (a row breaking the contract, a closed repository, a bug) is a 500.
+ * Maps a failure to a status by the error's stable `code` and `transient` flag, never its
+ * message. The detail is written here, from the code alone, so no driver text or stack
+ * reaches the client. Every other error (a row breaking the contract, a query error retrying
+ * cannot fix, a closed repository, a bug) is a 500.
  */
 export function answerFailure(error: unknown, defaultRetryAfterSeconds: number): FailureAnswer {
   const code = readProperty(error, 'code')
   const detail = typeof code === 'string' ? TRANSIENT[code as ContactRepositoryErrorCode] : undefined
-  if (detail === undefined) return { status: 500, detail: INTERNAL_DETAIL }
+  // A failed query that retrying cannot fix (a missing table, denied access) is ours to fix.
+  if (detail === undefined || readProperty(error, 'transient') === false) {
+    return { status: 500, detail: INTERNAL_DETAIL }
+  }
   const retryAfterMs = readProperty(error, 'retryAfterMs')
   const retryAfterSeconds =
     typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs >= 0

@@ -1,6 +1,8 @@
 // Repository failures, produced for real on each backend, mapped by error code: 503 with
 // Retry-After for transient ones, 500 for the rest; never driver text or a stack in the body.
-import { sql } from 'kysely'
+import { Kysely, MysqlDialect, sql } from 'kysely'
+import { createServer, type AddressInfo } from 'node:net'
+import { createPool } from 'mysql2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ContactOverloadError,
@@ -35,7 +37,7 @@ describe.each(BACKENDS)('repository failures on %s', (name) => {
     await backend.close()
   })
 
-  it('answers a failed query 503 with Retry-After, and hands the error to onError', async () => {
+  it('answers a failed query that retrying cannot fix 500, and hands the error to onError', async () => {
     const missing = uniqueTableName('missing')
     const repository = new ContactRepository({ db: backend.db, table: missing })
     const seen: [unknown, GetManyErrorContext][] = []
@@ -44,21 +46,14 @@ describe.each(BACKENDS)('repository failures on %s', (name) => {
       onError: (error, context) => seen.push([error, context]),
     })
     const response = await getMany({ body: { ids: [1, 2] }, auth: READER, requestId: 'q-1' })
-    expect(response).toEqual({
-      status: 503,
-      headers: {
-        'content-type': 'application/problem+json', 'cache-control': 'no-store', 'x-request-id': 'q-1', 'retry-after': '7',
-      },
-      body: {
-        type: 'urn:contact-repository:problem:service-unavailable',
-        title: 'Service unavailable',
-        status: 503,
-        detail: 'The contact store could not be read. Retry in 7 seconds.',
-        request_id: 'q-1',
-      },
+    expect(response).toMatchObject({
+      status: 500,
+      headers: { 'content-type': 'application/problem+json', 'x-request-id': 'q-1' },
+      body: { type: 'urn:contact-repository:problem:internal-error', status: 500, request_id: 'q-1' },
     })
+    expect(response.headers).not.toHaveProperty('retry-after')
     expectNoLeak(response.body, missing)
-    expect(seen).toEqual([[expect.any(ContactQueryError), { requestId: 'q-1', status: 503, tenantId: 1 }]])
+    expect(seen).toEqual([[expect.any(ContactQueryError), { requestId: 'q-1', status: 500, tenantId: 1 }]])
   })
 
   it('answers a query past its deadline 503 (ERR_CONTACTS_TIMEOUT)', async () => {
@@ -146,7 +141,43 @@ describe.each(BACKENDS)('repository failures on %s', (name) => {
     const repository = new ContactRepository({ db: backend.db, table: uniqueTableName('missing') })
     const getMany = createGetManyHandler(repository, { onError: () => { throw new Error('logger down') } })
     const response = await getMany({ body: { ids: [1] }, auth: READER })
-    expect(response).toMatchObject({ status: 503, headers: { 'retry-after': '1' } })
+    expect(response).toMatchObject({ status: 500, body: { status: 500 } })
+  })
+})
+
+describe('repository failures when the database is unreachable', () => {
+  it('answers 503 with Retry-After, and hands the error to onError', async () => {
+    const server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    await new Promise<void>((resolve) => server.close(() => { resolve() }))
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- no table
+    const db = new Kysely<any>({ dialect: new MysqlDialect({ pool: createPool({ uri: `mysql://root@127.0.0.1:${port}/test` }) }) })
+    try {
+      const seen: [unknown, GetManyErrorContext][] = []
+      const getMany = createGetManyHandler(new ContactRepository({ db }), {
+        retryAfterSeconds: 7,
+        onError: (error, context) => seen.push([error, context]),
+      })
+      const response = await getMany({ body: { ids: [1, 2] }, auth: READER, requestId: 'q-2' })
+      expect(response).toEqual({
+        status: 503,
+        headers: {
+          'content-type': 'application/problem+json', 'cache-control': 'no-store', 'x-request-id': 'q-2', 'retry-after': '7',
+        },
+        body: {
+          type: 'urn:contact-repository:problem:service-unavailable',
+          title: 'Service unavailable',
+          status: 503,
+          detail: 'The contact store could not be read. Retry in 7 seconds.',
+          request_id: 'q-2',
+        },
+      })
+      expectNoLeak(response.body, String(port))
+      expect(seen).toEqual([[expect.any(ContactQueryError), { requestId: 'q-2', status: 503, tenantId: 1 }]])
+    } finally {
+      await db.destroy()
+    }
   })
 })
 
@@ -156,7 +187,11 @@ describe('answerFailure (pure mapping by code)', () => {
     [new ContactOverloadError('global', 1), 503, '1'],
     [new ContactOverloadError('global', 1_001), 503, '2'],
     [new ContactTimeoutError(5_000, 'acquire'), 503, '4'],
-    [new ContactQueryError(1, 2, new Error('ECONNREFUSED 127.0.0.1:3306')), 503, '4'],
+    [new ContactQueryError(1, 2, Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' })), 503, '4'],
+    [new ContactQueryError(1, 2, Object.assign(new Error('Lost connection'), { code: 'PROTOCOL_CONNECTION_LOST' })), 503, '4'],
+    // Retrying cannot fix a configuration error: it is ours, a 500.
+    [new ContactQueryError(1, 2, Object.assign(new Error("Table 'x' doesn't exist"), { code: 'ER_NO_SUCH_TABLE' })), 500, undefined],
+    [new ContactQueryError(1, 2, new Error('no code at all')), 500, undefined],
     // Matched on the code, not the class: another copy of the library, a wrapper.
     [{ code: 'ERR_CONTACTS_TIMEOUT', message: 'anything' }, 503, '4'],
     [new ContactRowError('Column email is not a string'), 500, undefined],

@@ -52,7 +52,8 @@ describe.each(BACKENDS)('failures, on %s', (name) => {
     ])
     for (const error of errors) {
       expect(error).toBeInstanceOf(ContactQueryError)
-      expect(error).toMatchObject({ code: 'ERR_CONTACTS_QUERY_FAILED', transient: true, tenantId: 1, batchSize: 3 })
+      // A missing table is a configuration error: retrying the same call cannot fix it.
+      expect(error).toMatchObject({ code: 'ERR_CONTACTS_QUERY_FAILED', transient: false, tenantId: 1, batchSize: 3 })
       expect((error as Error).cause).toBeInstanceOf(Error)
     }
     // One batch, one error object, shared by every waiter.
@@ -122,6 +123,7 @@ describe('failures when the database is unreachable', () => {
       const contacts = new ContactRepository({ db })
       const error = await reason(contacts.getMany(1, [1]))
       expect(error).toBeInstanceOf(ContactQueryError)
+      expect(error).toMatchObject({ transient: true })
       expect((error as Error).cause).toMatchObject({ code: 'ECONNREFUSED' })
       // The driver's text stays in `cause`; the message is ours.
       expect((error as Error).message).not.toContain('ECONNREFUSED')
