@@ -1,5 +1,4 @@
-import type { CacheMode, ContactRepository } from '../../src/index.js'
-import { callIds, type MultiTenantTrace } from './multi-tenant-trace.js'
+import type { ContactRepository } from '../../src/index.js'
 import { tenantOfId, type TenantRange } from './tenant-layout.js'
 
 /** Hits and misses counted by the repository over some calls. */
@@ -11,25 +10,6 @@ export interface HitCount {
 /** Hit rate of a count; NaN when nothing was asked. */
 export function hitRate(count: HitCount): number {
   return count.hits / (count.hits + count.misses)
-}
-
-/**
- * Sends calls [from, to) of the trace through the repository one after the other, each
- * awaited before the next, as the offline policies see them, and returns the repository's
- * own count of hits and misses over them (stats()).
- */
-export async function replayCalls(
-  repository: ContactRepository,
-  trace: MultiTenantTrace,
-  from: number,
-  to: number,
-  mode: CacheMode = 'normal',
-): Promise<HitCount> {
-  const before = repository.stats()
-  const options = { cache: mode }
-  for (let c = from; c < to; c++) await repository.getMany(trace.tenantIds[c] as number, callIds(trace, c), options)
-  const after = repository.stats()
-  return { hits: after.hits - before.hits, misses: after.misses - before.misses }
 }
 
 /**

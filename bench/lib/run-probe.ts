@@ -44,3 +44,20 @@ export function probeInput(): unknown {
 export function probeOutput(result: unknown): void {
   process.stdout.write(`\n${JSON.stringify(result)}\n`)
 }
+
+/**
+ * `fn` over every item, at most `limit` at a time, results in item order. For probes whose
+ * results do not depend on speed (hit counts), so they may share the cores.
+ */
+export async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await fn(items[i] as T)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}

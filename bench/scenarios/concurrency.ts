@@ -112,29 +112,31 @@ const scenario: Scenario = {
 
       const results: { burst: Burst['key']; contender: string; latencies: number[]; queries: number[]; bursts: number[] }[] = []
       for (const burst of bursts) for (const c of contenders) results.push({ burst: burst.key, contender: c.name, latencies: [], queries: [], bursts: [] })
-      for (let round = 0; round < rounds; round++) {
+      // Round 0 is a warm-up (JIT, prepared connections): run, checked, not recorded.
+      for (let round = 0; round <= rounds; round++) {
         for (const burst of bursts) {
           for (let k = 0; k < contenders.length; k++) {
             const contender = contenders[(k + round) % contenders.length] as Contender
-            const record = results.find((r) => r.burst === burst.key && r.contender === contender.name)
-            if (record === undefined) continue
+            const record = round === 0 ? undefined : results.find((r) => r.burst === burst.key && r.contender === contender.name)
             const { call, queries } = contender.start()
             const before = queries()
+            const latencies: number[] = []
             const started = performance.now()
             // Every call is made in this same tick, as by concurrent requests.
             await Promise.all(
               burst.calls.map(async ({ tenantId, ids }) => {
                 const t0 = performance.now()
                 const { rows } = await call(tenantId, ids)
-                record.latencies.push(performance.now() - t0)
+                latencies.push(performance.now() - t0)
                 if (rows.length !== ids.length) throw new Error(`${contender.name}: ${rows.length} rows for ${ids.length} IDs`)
               }),
             )
-            record.bursts.push(performance.now() - started)
-            record.queries.push(queries() - before)
+            record?.bursts.push(performance.now() - started)
+            record?.latencies.push(...latencies)
+            record?.queries.push(queries() - before)
           }
         }
-        log(`round ${round + 1} of ${rounds} done`)
+        if (round > 0) log(`round ${round} of ${rounds} done`)
       }
 
       const summary = results.map((r) => {
@@ -169,7 +171,7 @@ const scenario: Scenario = {
         method: [
           `${TENANTS} tenants of 1,000 contacts on MariaDB, one mysql2 pool of ${POOL} connections (the repository may run ${POOL} queries at once). A burst makes all ${formatNumber(CALLS)} calls in the same tick, on a cold cache: a new repository, new DataLoaders, for every burst.`,
           'Latency of a call: from the moment it is made until its promise settles, so calls queued behind others count their wait. Queries: the repository\'s stats().queries, DataLoader\'s batch function calls, one per call without coalescing. Every call\'s rows are checked.',
-          `${rounds} burst${rounds === 1 ? '' : 's'} per case and contender, contenders interleaved (their order rotates each round). DataLoader's batch function and the no-coalescing baseline send the same Kysely query as the repository.`,
+          `${rounds} burst${rounds === 1 ? '' : 's'} per case and contender after one warm-up burst each, contenders interleaved (their order rotates each round). DataLoader's batch function and the no-coalescing baseline send the same Kysely query as the repository.`,
         ],
         tables: bursts.map((burst) => ({
           title: burst.title,

@@ -29,7 +29,7 @@ const scenario: Scenario = {
   async run({ quick, log }) {
     const layout = layTenants({ totalIds: 8_000, tenants: 4, skew: 0 })
     const bench = await openBenchTable('hit', 4)
-    const rounds = quick ? 1 : 4
+    const rounds = quick ? 1 : 3
     const samples = new Map<string, Map<number, number[]>>(HIT_PATH_CONTENDERS.map((c) => [c.key, new Map(SIZES.map((s) => [s.ids, []]))]))
     let queries = 0
     try {

@@ -1,14 +1,15 @@
-import { ContactRepository, type ContactRepositoryOptions } from '../../src/index.js'
+import { setImmediate as nextMacrotask } from 'node:timers/promises'
+import { ContactRepository } from '../../src/index.js'
 import { beladyHits } from '../lib/belady.js'
 import { fillTenants, openBenchTable, selectContactsSql, type BenchTable } from '../lib/bench-table.js'
 import { formatDuration, formatNumber, formatPercent } from '../lib/format.js'
-import { createInMemoryContactsDb } from '../lib/in-memory-contacts-db.js'
+import { simulateHitRates, type HitRateSimulation } from '../lib/hit-rate-simulation.js'
 import { lruHits } from '../lib/lru-hits.js'
 import { callIds, generateMultiTenantTrace, type MultiTenantTrace } from '../lib/multi-tenant-trace.js'
 import { summarize, type Distribution } from '../lib/percentiles.js'
-import { hitRate, lruContents, replayCalls, warmRepository } from '../lib/replay.js'
+import { hitRate, lruContents, warmRepository } from '../lib/replay.js'
 import type { Chart, ReportTable, Scenario, TargetCheck } from '../lib/scenario.js'
-import { layTenants, tenantOfId, type TenantRange } from '../lib/tenant-layout.js'
+import { layTenants, type TenantRange } from '../lib/tenant-layout.js'
 
 const EXPONENTS = [0.8, 0.99] as const
 const CACHE_FRACTIONS = [0.01, 0.05, 0.1] as const
@@ -48,49 +49,67 @@ const scenario: Scenario = {
     const totalIds = quick ? 20_000 : 1_000_000
     const calls = quick ? 2_000 : 200_000
     const segment = quick ? 50 : 2_000
-    const layout = layTenants({ totalIds, tenants: TENANTS, skew: 1 })
-    const ownerOf = (id: number): number | undefined => tenantOfId(layout, id)?.tenantId
+    const layoutOptions = { totalIds, tenants: TENANTS, skew: 1 }
+    const layout = layTenants(layoutOptions)
     const rates: HitRates[] = []
     const latencies: Latency[] = []
     const crossCheck: { s: number; fraction: number; lru: number; belady: number }[] = []
 
+    // Hit rates first: the repository's replays run two at a time in probe processes (their
+    // counts do not depend on speed) while this process computes LRU and Belady.
+    const simulation = (s: number, capacity: number, tenantCapOff: boolean): HitRateSimulation => ({
+      layout: layoutOptions,
+      trace: { s, calls, idsPerCall: IDS_PER_CALL, seed: seedOf(s) },
+      maxEntries: capacity,
+      ...(tenantCapOff ? { maxEntriesPerTenant: capacity } : {}),
+    })
+    const cells = EXPONENTS.flatMap((s) => CACHE_FRACTIONS.map((fraction) => ({ s, fraction, capacity: Math.round(totalIds * fraction) })))
+    const replays = simulateHitRates(
+      cells.flatMap((cell) => [simulation(cell.s, cell.capacity, false), simulation(cell.s, cell.capacity, true)]),
+      quick,
+    )
+    const offline = new Map<string, { lru: number; belady: number }>()
+    const traces = new Map<number, MultiTenantTrace>()
+    for (const s of EXPONENTS) {
+      // One trace per exponent; its first `calls` calls are the hit-rate trace, the next
+      // `segment` calls the ones timed against MariaDB (the probes generate the same prefix).
+      const trace = generateMultiTenantTrace({ tenants: layout, s, calls: calls + segment, idsPerCall: IDS_PER_CALL, seed: seedOf(s) })
+      traces.set(s, trace)
+      const accesses = trace.ids.subarray(0, calls * IDS_PER_CALL)
+      for (const fraction of CACHE_FRACTIONS) {
+        const capacity = Math.round(totalIds * fraction)
+        offline.set(`${s}/${fraction}`, { lru: lruHits(accesses, capacity) / accesses.length, belady: beladyHits(accesses, capacity) / accesses.length })
+        await nextMacrotask()
+      }
+      // The field notes' setting: one tenant, one ID per request.
+      const single = generateMultiTenantTrace({ tenants: layTenants({ totalIds, tenants: 1, skew: 0 }), s, calls: calls * IDS_PER_CALL, idsPerCall: 1, seed: 1 })
+      for (const fraction of CACHE_FRACTIONS) {
+        const capacity = Math.round(totalIds * fraction)
+        crossCheck.push({ s, fraction, lru: lruHits(single.ids, capacity) / single.ids.length, belady: beladyHits(single.ids, capacity) / single.ids.length })
+        await nextMacrotask()
+      }
+    }
+    const replayed = await replays
+    cells.forEach((cell, i) => {
+      const known = offline.get(`${cell.s}/${cell.fraction}`)
+      const capped = replayed[2 * i]
+      const uncapped = replayed[2 * i + 1]
+      if (known === undefined || capped === undefined || uncapped === undefined) throw new Error('a hit-rate replay is missing')
+      const rate = { ...cell, ...known, repository: hitRate(capped.tenants), repositoryNoTenantCap: hitRate(uncapped.tenants) }
+      rates.push(rate)
+      log(`s=${cell.s} cache ${formatPercent(cell.fraction)}: Belady ${formatPercent(rate.belady)}, LRU ${formatPercent(rate.lru)}, repository ${formatPercent(rate.repository)} (no tenant cap ${formatPercent(rate.repositoryNoTenantCap)})`)
+    })
+
+    // Then latency, alone on the machine, against MariaDB.
     const bench = await openBenchTable('mixed', 4)
     try {
       log(`filling MariaDB with ${formatNumber(totalIds)} contacts`)
       await fillTenants(bench, layout)
       for (const s of EXPONENTS) {
-        // One trace per exponent; its first `calls` calls are the hit-rate trace, the next
-        // `segment` calls the ones timed against MariaDB.
-        const trace = generateMultiTenantTrace({ tenants: layout, s, calls: calls + segment, idsPerCall: IDS_PER_CALL, seed: Math.round(s * 1000) })
-        const accesses = trace.ids.subarray(0, calls * IDS_PER_CALL)
-        for (const fraction of CACHE_FRACTIONS) {
-          const capacity = Math.round(totalIds * fraction)
-          const lru = lruHits(accesses, capacity) / accesses.length
-          const belady = beladyHits(accesses, capacity) / accesses.length
-          const simulate = async (options: Partial<ContactRepositoryOptions>): Promise<number> => {
-            const fake = createInMemoryContactsDb(ownerOf, { freshStrings: false })
-            const repository = new ContactRepository({ db: fake.db, ...simulationOptions(capacity), ...options })
-            return hitRate(await replayCalls(repository, trace, 0, calls))
-          }
-          const repository = await simulate({})
-          const repositoryNoTenantCap = await simulate({ maxEntriesPerTenant: capacity })
-          rates.push({ s, fraction, capacity, belady, lru, repository, repositoryNoTenantCap })
-          log(`s=${s} cache ${formatPercent(fraction)}: Belady ${formatPercent(belady)}, LRU ${formatPercent(lru)}, repository ${formatPercent(repository)} (no tenant cap ${formatPercent(repositoryNoTenantCap)})`)
-          latencies.push(await timeSegment(bench, layout, trace, calls, segment, s, fraction, capacity))
-        }
-        latencies.push(await timeWithoutCache(bench, trace, calls, segment, s))
-        // The field notes' setting: one tenant, one ID per request.
-        const single = generateMultiTenantTrace({
-          tenants: layTenants({ totalIds, tenants: 1, skew: 0 }),
-          s,
-          calls: calls * IDS_PER_CALL,
-          idsPerCall: 1,
-          seed: 1,
-        })
-        for (const fraction of CACHE_FRACTIONS) {
-          const capacity = Math.round(totalIds * fraction)
-          crossCheck.push({ s, fraction, lru: lruHits(single.ids, capacity) / single.ids.length, belady: beladyHits(single.ids, capacity) / single.ids.length })
-        }
+        const trace = traces.get(s)
+        if (trace === undefined) continue
+        latencies.push(...(await timeSegment(bench, layout, trace, calls, segment, s, totalIds)))
+        log(`s=${s}: latency measured`)
       }
     } finally {
       await bench.close()
@@ -135,7 +154,7 @@ const scenario: Scenario = {
           formatDuration(l.perCallMs.mean),
           formatNumber(l.queriesPerCall),
         ]),
-        note: `The ${formatNumber(segment)} calls that follow the hit-rate trace, one at a time, after warming the cache with what a plain LRU would hold at that point (loaded in batches, so recency is approximate: compare the hit rate in the timed calls with the table above).`,
+        note: `The ${formatNumber(segment)} calls that follow the hit-rate trace, one at a time, each made by every contender in turn (rotating order), after warming each cache with what a plain LRU would hold at that point (loaded in batches, so recency is approximate: compare the hit rate in the timed calls with the table above).`,
       },
       {
         title: 'Cross-check of the workload generator: one tenant, one ID per request, as in the field notes',
@@ -184,8 +203,8 @@ const scenario: Scenario = {
       method: [
         `${formatNumber(totalIds)} contacts over ${TENANTS} tenants whose sizes and traffic shares fall off as 1/rank (the largest has ${formatPercent(layout[0]?.share ?? NaN)} of both). Each call picks a tenant by its share, then ${IDS_PER_CALL} distinct IDs from that tenant's own Zipf distribution; ${formatNumber(calls)} calls make the ${formatNumber(calls * IDS_PER_CALL)} ID requests whose hit rate is reported. Same trace (same seed) for every policy.`,
         `Cache sizes are in entries (${CACHE_FRACTIONS.map((f) => formatPercent(f)).join(', ')} of all IDs); the repository gets maxEntries = that size and a byte bound too large to matter. "Default per-tenant cap" is the library's default maxEntriesPerTenant (maxEntries / 4); "cap off" sets it to maxEntries.`,
-        "Hit rates of plain LRU (one lru-cache with max = cache size, over the flattened trace) and Belady's optimal are computed offline on the same trace. The repository's hit rate is its own stats() count while replaying every call in order, each awaited before the next. For that replay ONLY, its Kysely instance answers from an in-memory copy of the MariaDB rows (bench/lib/in-memory-contacts-db.ts) instead of MariaDB: the whole repository path runs, only the server is absent. TTL is set to one hour there so that nothing expires during the replay.",
-        `Latency per call is measured against the real MariaDB (${formatNumber(totalIds)}-row table, pool of 4), one call at a time; those calls are not interleaved with anything else.`,
+        "Hit rates of plain LRU (one lru-cache with max = cache size, over the flattened trace) and Belady's optimal are computed offline on the same trace. The repository's hit rate is its own count (get-many diagnostics channel) while every call is replayed in order, each awaited before the next. For that replay ONLY, its Kysely instance answers from an in-memory copy of the MariaDB rows (bench/lib/in-memory-contacts-db.ts) instead of MariaDB: the whole repository path runs, only the server is absent. TTL is one hour there so that nothing expires; replays run two at a time in probe processes, which cannot change a count.",
+`Latency per call is measured against the real MariaDB (${formatNumber(totalIds)}-row table, pool of 4), one call at a time; those calls are not interleaved with anything else.`,
       ],
       tables,
       targets,
@@ -196,8 +215,8 @@ const scenario: Scenario = {
 }
 export default scenario
 
-function simulationOptions(capacity: number): Omit<ContactRepositoryOptions, 'db'> {
-  return { table: 'contacts', maxEntries: capacity, maxBytes: 2 ** 34, ttl: 3_600_000 }
+function seedOf(s: number): number {
+  return Math.round(s * 1000)
 }
 
 function pp(difference: number): string {
@@ -205,6 +224,12 @@ function pp(difference: number): string {
   return `${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(1)} pp`
 }
 
+/**
+ * Times the `count` calls after `from`: the repository at each cache size (warmed with what a
+ * plain LRU holds at that point) and a raw query per call without cache, interleaved call by
+ * call in a rotating order. The table does not fit MariaDB's buffer pool, so whoever reads a
+ * row first pays for its page; rotating spreads that over all contenders.
+ */
 async function timeSegment(
   bench: BenchTable,
   layout: readonly TenantRange[],
@@ -212,43 +237,43 @@ async function timeSegment(
   from: number,
   count: number,
   s: number,
-  fraction: number,
-  capacity: number,
-): Promise<Latency> {
-  const repository = new ContactRepository({ db: bench.db, table: bench.table, maxEntries: capacity, maxBytes: 2 ** 34, maxConcurrentQueries: bench.connectionLimit })
-  await warmRepository(repository, layout, lruContents(trace.ids, from * trace.idsPerCall, capacity))
-  const before = repository.stats()
-  const times: number[] = []
-  let cacheOnly = 0
-  let misses = before.misses
-  for (let c = from; c < from + count; c++) {
-    const ids = callIds(trace, c)
-    const start = performance.now()
-    await repository.getMany(trace.tenantIds[c] as number, ids)
-    times.push(performance.now() - start)
-    const now = repository.stats().misses
-    if (now === misses) cacheOnly++
-    misses = now
+  totalIds: number,
+): Promise<Latency[]> {
+  const contenders: { fraction: number | undefined; repository: ContactRepository | undefined; times: number[]; cacheOnly: number }[] = []
+  for (const fraction of CACHE_FRACTIONS) {
+    const capacity = Math.round(totalIds * fraction)
+    const repository = new ContactRepository({ db: bench.db, table: bench.table, maxEntries: capacity, maxBytes: 2 ** 34, maxConcurrentQueries: bench.connectionLimit })
+    await warmRepository(repository, layout, lruContents(trace.ids, from * trace.idsPerCall, capacity))
+    contenders.push({ fraction, repository, times: [], cacheOnly: 0 })
   }
-  const after = repository.stats()
-  return {
-    s,
-    fraction,
-    hitRate: hitRate({ hits: after.hits - before.hits, misses: after.misses - before.misses }),
-    cacheOnlyCalls: cacheOnly / count,
-    queriesPerCall: (after.queries - before.queries) / count,
-    perCallMs: summarize(times),
-  }
-}
-
-async function timeWithoutCache(bench: BenchTable, trace: MultiTenantTrace, from: number, count: number, s: number): Promise<Latency> {
+  contenders.push({ fraction: undefined, repository: undefined, times: [], cacheOnly: 0 })
+  const before = contenders.map((c) => c.repository?.stats())
   const query = selectContactsSql(bench.table, trace.idsPerCall)
-  const times: number[] = []
   for (let c = from; c < from + count; c++) {
-    const params = [trace.tenantIds[c] as number, ...callIds(trace, c)]
-    const start = performance.now()
-    await bench.pool.execute(query, params)
-    times.push(performance.now() - start)
+    const tenantId = trace.tenantIds[c] as number
+    const ids = callIds(trace, c)
+    for (let k = 0; k < contenders.length; k++) {
+      const contender = contenders[(k + c) % contenders.length]
+      if (contender === undefined) continue
+      const { repository } = contender
+      const missesBefore = repository?.stats().misses
+      const start = performance.now()
+      if (repository === undefined) await bench.pool.execute(query, [tenantId, ...ids])
+      else await repository.getMany(tenantId, ids)
+      contender.times.push(performance.now() - start)
+      if (repository !== undefined && repository.stats().misses === missesBefore) contender.cacheOnly++
+    }
   }
-  return { s, fraction: undefined, hitRate: 0, cacheOnlyCalls: 0, queriesPerCall: 1, perCallMs: summarize(times) }
+  return contenders.map((contender, i) => {
+    const first = before[i]
+    const last = contender.repository?.stats()
+    return {
+      s,
+      fraction: contender.fraction,
+      hitRate: first === undefined || last === undefined ? 0 : hitRate({ hits: last.hits - first.hits, misses: last.misses - first.misses }),
+      cacheOnlyCalls: contender.cacheOnly / count,
+      queriesPerCall: first === undefined || last === undefined ? 1 : (last.queries - first.queries) / count,
+      perCallMs: summarize(contender.times),
+    }
+  })
 }
