@@ -1,12 +1,10 @@
+import { PARTITION_OVERHEAD_BYTES } from '../../src/tenant-partitioned-cache.js'
 import type { HeapProbeInput, HeapProbeOutput } from '../probes/heap-probe.js'
 import { fillTenants, openBenchTable } from '../lib/bench-table.js'
 import { formatBytes, formatNumber, formatRatio } from '../lib/format.js'
 import { runProbe } from '../lib/run-probe.js'
 import type { Scenario } from '../lib/scenario.js'
 import { layTenants } from '../lib/tenant-layout.js'
-
-// src/tenant-partitioned-cache.ts: what stats().bytes charges per tenant holding entries.
-const PARTITION_OVERHEAD_BYTES = 2048
 
 interface Case {
   readonly key: string
@@ -76,7 +74,7 @@ const scenario: Scenario = {
       method: [
         `Each case runs in a fresh Node process started with --expose-gc: the cache is created and its code paths run once, the heap is measured after full collections, the cache is filled through getMany (1,000 IDs per call; the Map case decodes the same rows itself), and the heap is measured again while the cache is still reachable. "Heap growth" is V8's used heap plus off-heap memory (typed-array backing stores), which barely moves here.`,
         'Rows come from the in-memory copy of the MariaDB fixture (strings copied one by one, flat, as mysql2 decodes them), except in the "rows from MariaDB" case, the cross-check that the copy costs what real rows cost.',
-        `The estimate is the repository's own stats().bytes (src/tenant-partitioned-cache.ts: ${PARTITION_OVERHEAD_BYTES} bytes per tenant holding entries, plus per entry a fixed 240 bytes and 16 + length per string). It is what maxBytes is checked against, so an estimate below the measured heap lets the cache grow past maxBytes by that factor.`,
+        `The estimate is the repository's own stats().bytes (src/tenant-partitioned-cache.ts: PARTITION_OVERHEAD_BYTES = ${PARTITION_OVERHEAD_BYTES} per tenant holding entries, plus per entry a fixed overhead and 16 + length per string). It is what maxBytes is checked against: an estimate below the measured heap lets the heap grow past maxBytes by that factor, one above it leaves memory unused.`,
         `Measured cost of one tenant's partition: ${formatBytes(measuredPartition)} (the ${formatNumber(manyOut?.tenants ?? NaN)}-tenant case, minus its entries at the per-entry cost of the ${formatNumber(large.tenants * large.perTenant)}-entry case), against ${formatBytes(PARTITION_OVERHEAD_BYTES)} estimated.`,
       ],
       tables: [
