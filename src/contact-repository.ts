@@ -229,11 +229,12 @@ export class ContactRepository {
     if (signal?.aborted === true) return Promise.reject(new ContactAbortError(signal.reason))
     if (mode === 'bypass') return this.#bypass(tenantId, ids, signal)
 
-    // The hit path: no allocation beyond the two result arrays, one clock read per call.
+    // The hit path: no allocation beyond the two result arrays, one clock read per call, a
+    // lookup and a store per ID (see TenantPartitionedCache for why hits do not move entries).
     const stamp = ++this.#stamp
     const now = this.#options.now()
     const noFill = mode === 'no-fill'
-    const partition = noFill ? this.#cache.peekPartition(tenantId) : this.#cache.partition(tenantId)
+    const partition = this.#cache.partition(tenantId)
     const rows: Contact[] = []
     const missing: number[] = []
     const n = ids.length
@@ -241,12 +242,16 @@ export class ContactRepository {
     let negativeHits = 0
     let i = 0
     if (partition !== undefined) {
+      const index = partition.index
+      // A job reading in 'no-fill' mode leaves no mark: the cache's order stays as it was.
+      const usedAt = noFill ? 0 : this.#cache.tick()
       for (; i < n; i++) {
         const id = ids[i] as number
-        const entry = noFill ? partition.peek(id) : partition.get(id)
+        const entry = index.get(id)
         if (entry === undefined || entry.expiresAt <= now) break
         if (entry.stamp === stamp) continue
         entry.stamp = stamp
+        if (usedAt > entry.usedAt) entry.usedAt = usedAt
         hits++
         if (entry.row === null) {
           missing.push(id)
@@ -350,12 +355,14 @@ export class ContactRepository {
     let negativeHits = 0
     let misses = 0
     let joins = 0
+    const usedAt = noFill || partition === undefined ? 0 : this.#cache.tick()
     for (let i = start; i < ids.length; i++) {
       const id = ids[i] as number
-      const entry = partition === undefined ? undefined : noFill ? partition.peek(id) : partition.get(id)
+      const entry = partition?.index.get(id)
       if (entry !== undefined && entry.expiresAt > now) {
         if (entry.stamp === stamp) continue
         entry.stamp = stamp
+        if (usedAt > entry.usedAt) entry.usedAt = usedAt
         hits++
         if (entry.row === null) negativeHits++
         slotIds.push(id)
@@ -449,6 +456,9 @@ export class ContactRepository {
         expiresAt: batch.sentAt + lifetime,
         bytes: estimateEntryBytes(row),
         stamp: 0,
+        id: load.id,
+        movedAt: 0,
+        usedAt: 0,
       })
     }
     this.#cache.setMany(batch.tenantId, ids, entries)

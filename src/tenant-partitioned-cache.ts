@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache'
 import type { Contact } from './contact.js'
+import { IndexedMinHeap, type HeapItem } from './partition-heap.js'
 
 /** What the cache holds for one (tenant, id): a row, or `null` for "known not to exist". */
 export interface CacheEntry {
@@ -16,10 +17,13 @@ export interface CacheEntry {
    * building a Set, which would cost more than the lookups themselves on the hit path.
    */
   stamp: number
+  /** The contact ID, so that eviction can find the key of an entry it looks at. */
+  id: number
+  /** The cache's clock when the entry last moved to its partition's most recent end. */
+  movedAt: number
+  /** The cache's clock at the last `getMany` that used the entry (0 if none since it was stored). */
+  usedAt: number
 }
-
-/** One tenant's entries, in that tenant's LRU order. */
-export type Partition = LRUCache<number, CacheEntry>
 
 /** Why an entry left the cache, as reported to `onEvict`. */
 export type EvictionReason = 'tenant-cap' | 'global-cap'
@@ -35,17 +39,41 @@ export interface TenantPartitionedCacheLimits {
 /**
  * Heap cost of one partition before it holds anything: an `LRUCache` instance has some 70
  * fields plus a `Map` and growable arrays. It is counted against `maxBytes` so that 100,000
- * small tenants cannot grow the heap past the bound. Measured by `bench/memory.bench.ts`.
+ * small tenants cannot grow the heap past the bound. Measured by the memory benchmark.
  */
 export const PARTITION_OVERHEAD_BYTES = 2048
 
-/** Fixed part of an entry's estimated size: entry, row object, LRU slot and map entry. */
-const ENTRY_OVERHEAD_BYTES = 240
+/** Fixed part of an entry's estimated size (entry, row object, LRU slot, map entry); measured. */
+const ENTRY_OVERHEAD_BYTES = 320
+
+/** One tenant's entries, in the order they last moved to the most recent end. */
+export class Partition implements HeapItem {
+  readonly tenantId: number
+  readonly entries: LRUCache<number, CacheEntry>
+  /** The same entries by ID, for the hit path: a `Map` lookup costs half of lru-cache's `peek`. */
+  readonly index = new Map<number, CacheEntry>()
+  /** A lower bound of `movedAt` of the partition's least recent entry. */
+  heapKey = 0
+  heapIndex = -1
+
+  constructor(tenantId: number, entries: LRUCache<number, CacheEntry>) {
+    this.tenantId = tenantId
+    this.entries = entries
+  }
+}
 
 /**
- * A bounded LRU cache partitioned by tenant: one lru-cache instance per tenant (its own LRU
- * order and cap, dropped in O(1) by `deleteTenant`) inside an lru-cache of tenants whose
- * recency decides which tenant gives up entries when a global bound is reached.
+ * A bounded cache partitioned by tenant: one lru-cache instance per tenant, dropped in O(1) by
+ * `deleteTenant`, whose order is the order in which entries last moved to its recent end.
+ *
+ * A hit does not move the entry there (lru-cache's `get` costs twice its `peek`, and the hit
+ * path is the product); it only records the clock in `usedAt`. Eviction looks at the least
+ * recent entry: if it was used since it last moved, it gets a second chance (it moves to the
+ * recent end) and the next one is looked at; otherwise it goes. This is the CLOCK
+ * approximation of LRU, on lru-cache's list. A tenant over its own bound evicts its own
+ * entries; when the whole cache is over a bound, a heap of partitions ordered by their least
+ * recent entry picks the tenant, so a big busy tenant's cold rows go before a small tenant's
+ * fresh ones.
  *
  * Keys never mix tenant and ID into one value, so two (tenant, id) pairs cannot collide.
  * Partitions are created without lru-cache's `max`, which would preallocate arrays for `max`
@@ -54,22 +82,25 @@ const ENTRY_OVERHEAD_BYTES = 240
 export class TenantPartitionedCache {
   readonly #limits: TenantPartitionedCacheLimits
   readonly #onEvict: (reason: EvictionReason, count: number) => void
-  // lru-cache requires a bound; the number of partitions never exceeds the number of
-  // entries (empty partitions are dropped), so this one never evicts on its own.
-  readonly #tenants: LRUCache<number, Partition>
+  readonly #tenants = new Map<number, Partition>()
+  readonly #byLeastRecent = new IndexedMinHeap<Partition>()
+  #clock = 0
   #entries = 0
   #bytes = 0
   #evicted = 0
 
   // One dispose/onInsert pair shared by every partition keeps the global counters exact
   // for every way an entry can come and go (set, replace, evict, delete).
-  readonly #onInsert = (entry: CacheEntry, _id: number, reason: string): void => {
+  #inserted(partition: Partition, entry: CacheEntry, id: number, reason: string): void {
     if (reason === 'update') return
+    partition.index.set(id, entry)
     this.#entries++
     this.#bytes += entry.bytes
   }
 
-  readonly #dispose = (entry: CacheEntry, _id: number, reason: string): void => {
+  #disposed(partition: Partition, entry: CacheEntry, id: number, reason: string): void {
+    // On a replace lru-cache disposes of the old entry before inserting the new one.
+    if (partition.index.get(id) === entry) partition.index.delete(id)
     this.#entries--
     this.#bytes -= entry.bytes
     if (reason === 'evict') this.#evicted++
@@ -81,10 +112,6 @@ export class TenantPartitionedCache {
   ) {
     this.#limits = limits
     this.#onEvict = onEvict
-    this.#tenants = new LRUCache<number, Partition>({
-      maxSize: limits.maxEntries + 1,
-      sizeCalculation: () => 1,
-    })
   }
 
   /** Number of entries, rows and negative entries, over all tenants. */
@@ -102,14 +129,14 @@ export class TenantPartitionedCache {
     return this.#tenants.size
   }
 
-  /** The tenant's partition, marking the tenant as recently used; `undefined` if it has none. */
+  /** The tenant's partition, or `undefined` if it holds nothing. */
   partition(tenantId: number): Partition | undefined {
     return this.#tenants.get(tenantId)
   }
 
-  /** The tenant's partition without touching recency (for reads that must not shape the cache). */
-  peekPartition(tenantId: number): Partition | undefined {
-    return this.#tenants.peek(tenantId)
+  /** Advances the clock; a caller marks the entries it uses with the value (`usedAt`). */
+  tick(): number {
+    return ++this.#clock
   }
 
   /**
@@ -120,61 +147,136 @@ export class TenantPartitionedCache {
     if (ids.length === 0) return
     let partition = this.#tenants.get(tenantId)
     if (partition === undefined) {
-      partition = new LRUCache<number, CacheEntry>({
-        maxSize: this.#limits.maxBytesPerTenant,
-        sizeCalculation: (entry) => entry.bytes,
-        onInsert: this.#onInsert,
-        dispose: this.#dispose,
-      })
-      this.#tenants.set(tenantId, partition)
+      partition = this.#createPartition(tenantId)
+    }
+    const { entries: lru } = partition
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as number
+      const entry = entries[i] as CacheEntry
+      entry.id = id
+      entry.movedAt = ++this.#clock
+      entry.usedAt = 0
+      lru.set(id, entry)
     }
     const evictedBefore = this.#evicted
-    for (let i = 0; i < ids.length; i++) {
-      partition.set(ids[i] as number, entries[i])
+    const { maxEntriesPerTenant, maxBytesPerTenant } = this.#limits
+    while (lru.size > maxEntriesPerTenant || lru.calculatedSize > maxBytesPerTenant) {
+      this.#evictLeastRecent(partition)
     }
-    // lru-cache has already evicted to stay under maxBytesPerTenant; the entry cap is ours.
-    while (partition.size > this.#limits.maxEntriesPerTenant) partition.pop()
     if (this.#evicted > evictedBefore) this.#onEvict('tenant-cap', this.#evicted - evictedBefore)
+    this.#rekey(partition)
     this.#enforceGlobalBounds()
   }
 
   /** Removes one tenant's entries for `ids`. */
   deleteMany(tenantId: number, ids: readonly number[]): void {
-    const partition = this.#tenants.peek(tenantId)
+    const partition = this.#tenants.get(tenantId)
     if (partition === undefined) return
-    for (const id of ids) partition.delete(id)
-    if (partition.size === 0) this.#tenants.delete(tenantId)
+    for (const id of ids) partition.entries.delete(id)
+    // The heap key may now be too low; that is allowed (see #enforceGlobalBounds).
+    if (partition.entries.size === 0) this.#drop(partition)
   }
 
-  /** Drops a tenant's whole partition: O(1), whatever its size. */
+  /** Drops a tenant's whole partition: O(log tenants), whatever its size. */
   deleteTenant(tenantId: number): void {
-    const partition = this.#tenants.peek(tenantId)
+    const partition = this.#tenants.get(tenantId)
     if (partition === undefined) return
-    this.#entries -= partition.size
-    this.#bytes -= partition.calculatedSize
-    this.#tenants.delete(tenantId)
+    this.#entries -= partition.entries.size
+    this.#bytes -= partition.entries.calculatedSize
+    this.#drop(partition)
   }
 
   /** Drops every partition. */
   clear(): void {
     this.#tenants.clear()
+    this.#byLeastRecent.clear()
     this.#entries = 0
     this.#bytes = 0
+  }
+
+  #createPartition(tenantId: number): Partition {
+    // The partition's callbacks keep its index and the global counters exact for every way an
+    // entry comes and goes (set, replace, evict, delete).
+    let partition: Partition | undefined
+    const entries = new LRUCache<number, CacheEntry>({
+      // The bound is enforced here (with second chances), not by lru-cache's own eviction.
+      maxSize: Number.MAX_SAFE_INTEGER,
+      maxEntrySize: this.#limits.maxBytesPerTenant,
+      sizeCalculation: (entry) => entry.bytes,
+      onInsert: (entry, id, reason) => { this.#inserted(partition as Partition, entry, id, reason) },
+      dispose: (entry, id, reason) => { this.#disposed(partition as Partition, entry, id, reason) },
+    })
+    partition = new Partition(tenantId, entries)
+    this.#tenants.set(tenantId, partition)
+    this.#byLeastRecent.push(partition)
+    return partition
+  }
+
+  #drop(partition: Partition): void {
+    this.#tenants.delete(partition.tenantId)
+    this.#byLeastRecent.remove(partition)
+  }
+
+  // Evicts the partition's least recent entry that was not used since it last moved; those
+  // that were get a second chance on the way. Ends: a moved entry is not "used since" anymore.
+  #evictLeastRecent(partition: Partition): void {
+    const lru = partition.entries
+    for (;;) {
+      const entry = leastRecent(partition)
+      /* v8 ignore next -- callers only evict from partitions over a bound */
+      if (entry === undefined) return
+      if (entry.usedAt > entry.movedAt) {
+        lru.get(entry.id)
+        entry.movedAt = ++this.#clock
+        continue
+      }
+      lru.pop()
+      return
+    }
+  }
+
+  // Re-keys a partition after its least recent entry may have changed.
+  #rekey(partition: Partition): void {
+    const entry = leastRecent(partition)
+    if (entry === undefined) {
+      this.#drop(partition)
+      return
+    }
+    partition.heapKey = entry.movedAt
+    this.#byLeastRecent.update(partition)
   }
 
   #enforceGlobalBounds(): void {
     const evictedBefore = this.#evicted
     while (this.#entries > this.#limits.maxEntries || this.bytes > this.#limits.maxBytes) {
-      // The least recently used tenant gives up its least recently used entry.
-      const victim = this.#tenants.rkeys().next()
+      const partition = this.#byLeastRecent.peek()
       /* v8 ignore next -- entries > 0 implies a partition exists */
-      if (victim.done === true) break
-      const partition = this.#tenants.peek(victim.value) as Partition
-      partition.pop()
-      if (partition.size === 0) this.#tenants.delete(victim.value)
+      if (partition === undefined) break
+      const entry = leastRecent(partition) as CacheEntry
+      if (entry.usedAt > entry.movedAt) {
+        // Used since it last moved: a second chance, as within a partition.
+        partition.entries.get(entry.id)
+        entry.movedAt = ++this.#clock
+        this.#rekey(partition)
+        continue
+      }
+      // Keys only ever lag behind (second chances and deletes make a partition's least recent
+      // entry younger), so a key that is still right at the top is the true minimum.
+      if (entry.movedAt !== partition.heapKey) {
+        this.#rekey(partition)
+        continue
+      }
+      partition.entries.pop()
+      this.#rekey(partition)
     }
     if (this.#evicted > evictedBefore) this.#onEvict('global-cap', this.#evicted - evictedBefore)
   }
+}
+
+function leastRecent(partition: Partition): CacheEntry | undefined {
+  const { entries } = partition
+  const key = entries.rkeys().next()
+  return key.done === true ? undefined : entries.peek(key.value)
 }
 
 /** Estimated heap bytes of one entry: fixed overhead plus the strings it holds. */

@@ -29,14 +29,17 @@ describe.each(BACKENDS)('cache modes, on %s', (name) => {
   it("'no-fill' leaves the hot set in place while a job scans far more than the cache holds", async () => {
     const contacts = new ContactRepository({ db: backend.db, table: backend.table, maxEntries: 50, maxEntriesPerTenant: 50 })
     const hot = all.slice(0, 20)
+    const scan = async (mode: 'normal' | 'no-fill'): Promise<void> => {
+      for (let i = 20; i < all.length; i += 40) await contacts.getMany(1, all.slice(i, i + 40), { cache: mode })
+    }
     await contacts.getMany(1, hot)
-    await contacts.getMany(1, all.slice(20), { cache: 'no-fill' })
+    await scan('no-fill')
     const queries = contacts.stats().queries
     await contacts.getMany(1, hot)
     expect(contacts.stats()).toMatchObject({ queries, evictions: 0, entries: 20 })
 
     // The same scan in 'normal' mode evicts the hot set: the test above can tell the difference.
-    await contacts.getMany(1, all.slice(20))
+    await scan('normal')
     await contacts.getMany(1, hot)
     expect(contacts.stats().queries).toBeGreaterThan(queries + 1)
     expect(contacts.stats().evictions).toBeGreaterThan(0)

@@ -20,7 +20,7 @@ const contact = (id: number): Contact =>
 
 const entry = (id: number): CacheEntry => {
   const row = contact(id)
-  return { row, expiresAt: Number.POSITIVE_INFINITY, fetchedAt: 0, bytes: estimateEntryBytes(row), stamp: 0 }
+  return { row, expiresAt: Number.POSITIVE_INFINITY, fetchedAt: 0, bytes: estimateEntryBytes(row), stamp: 0, id: 0, movedAt: 0, usedAt: 0 }
 }
 
 const limits = (overrides: Partial<TenantPartitionedCacheLimits> = {}): TenantPartitionedCacheLimits => ({
@@ -41,10 +41,10 @@ describe('TenantPartitionedCache', () => {
     // "1" + ":" + "23" style keys are not used, but "1"+"23" and "12"+"3" are the classic trap.
     put(cache, 1, [23])
     put(cache, 12, [3])
-    expect(cache.partition(1)?.get(23)?.row?.id).toBe(23)
-    expect(cache.partition(1)?.get(3)).toBeUndefined()
-    expect(cache.partition(12)?.get(3)?.row?.id).toBe(3)
-    expect(cache.partition(12)?.get(23)).toBeUndefined()
+    expect(cache.partition(1)?.entries.get(23)?.row?.id).toBe(23)
+    expect(cache.partition(1)?.entries.get(3)).toBeUndefined()
+    expect(cache.partition(12)?.entries.get(3)?.row?.id).toBe(3)
+    expect(cache.partition(12)?.entries.get(23)).toBeUndefined()
     expect(cache.entries).toBe(2)
   })
 
@@ -67,34 +67,67 @@ describe('TenantPartitionedCache', () => {
     expect(cache.tenants * PARTITION_OVERHEAD_BYTES).toBeLessThan(cache.bytes)
     expect(evictions.reduce((a, b) => a + b, 0)).toBe(300_000 - cache.entries)
     // The least recently used tenants gave way; the newest are whole.
-    expect(cache.partition(100_000)?.size).toBe(3)
+    expect(cache.partition(100_000)?.entries.size).toBe(3)
     expect(cache.partition(1)).toBeUndefined()
   })
 
-  it('evicts from the least recently used tenant first', () => {
+  const use = (cache: TenantPartitionedCache, tenantId: number, ids: number[]): void => {
+    const usedAt = cache.tick()
+    for (const id of ids) cache.partition(tenantId)!.entries.peek(id)!.usedAt = usedAt
+  }
+
+  it('evicts the entry that went longest without use, whichever tenant holds it', () => {
     const cache = new TenantPartitionedCache(limits({ maxEntries: 6 }))
     put(cache, 1, [1, 2])
     put(cache, 2, [1, 2])
     put(cache, 3, [1, 2])
-    cache.partition(1) // tenant 1 is now the most recently used
-    put(cache, 4, [1, 2])
+    use(cache, 1, [1, 2]) // tenant 1's entries are used again: tenant 2 now holds the oldest
+    put(cache, 4, [1])
+    expect([...cache.partition(2)!.entries.keys()]).toEqual([2])
+    put(cache, 4, [2, 3])
     expect(cache.partition(2)).toBeUndefined()
-    expect(cache.peekPartition(1)?.size).toBe(2)
+    expect(cache.partition(3)?.entries.size).toBe(1)
+    expect(cache.partition(1)?.entries.size).toBe(2)
     expect(cache.entries).toBe(6)
+  })
+
+  it("gives a big, busy tenant's cold entries up before a small tenant's fresh ones", () => {
+    // Recency of tenants alone would get this wrong: the big tenant is always the most recent.
+    const cache = new TenantPartitionedCache(limits({ maxEntries: 100 }))
+    put(cache, 1, Array.from({ length: 90 }, (_, i) => i + 1))
+    put(cache, 2, [1, 2, 3, 4, 5])
+    use(cache, 1, [1, 2, 3])
+    put(cache, 1, Array.from({ length: 10 }, (_, i) => 1000 + i))
+    expect(cache.partition(2)?.entries.size).toBe(5)
+    const big = cache.partition(1)!.entries
+    expect([1, 2, 3].map((id) => big.has(id))).toEqual([true, true, true])
+    expect([4, 5, 6, 7, 8, 9].map((id) => big.has(id))).toEqual([false, false, false, false, false, true])
+    expect(cache.entries).toBe(100)
+  })
+
+  it('gives an entry used since it last moved a second chance, once', () => {
+    const cache = new TenantPartitionedCache(limits({ maxEntriesPerTenant: 8 }))
+    put(cache, 1, [1, 2, 3, 4, 5, 6, 7, 8])
+    use(cache, 1, [1, 3])
+    put(cache, 1, [9, 10])
+    expect([...cache.partition(1)!.entries.rkeys()]).toEqual([5, 6, 7, 8, 9, 10, 1, 3])
+    // Their chance is spent: unused since they moved, they go first next time.
+    put(cache, 1, [11, 12, 13, 14, 15])
+    expect([...cache.partition(1)!.entries.rkeys()]).toEqual([10, 1, 3, 11, 12, 13, 14, 15])
   })
 
   it('caps one tenant at maxEntriesPerTenant and maxBytesPerTenant, evicting its own LRU entries', () => {
     const cache = new TenantPartitionedCache(limits({ maxEntries: 100, maxEntriesPerTenant: 10 }))
     put(cache, 2, [1, 2, 3])
     put(cache, 1, Array.from({ length: 50 }, (_, i) => i + 1))
-    expect(cache.peekPartition(1)?.size).toBe(10)
-    expect([...(cache.peekPartition(1)?.keys() ?? [])].sort((a, b) => a - b)).toEqual([41, 42, 43, 44, 45, 46, 47, 48, 49, 50])
-    expect(cache.peekPartition(2)?.size).toBe(3)
+    expect(cache.partition(1)?.entries.size).toBe(10)
+    expect([...(cache.partition(1)?.entries.keys() ?? [])].sort((a, b) => a - b)).toEqual([41, 42, 43, 44, 45, 46, 47, 48, 49, 50])
+    expect(cache.partition(2)?.entries.size).toBe(3)
 
     const oneEntry = entry(1).bytes
     const bytesCapped = new TenantPartitionedCache(limits({ maxBytesPerTenant: oneEntry * 4 }))
     put(bytesCapped, 1, [1, 2, 3, 4, 5, 6])
-    expect(bytesCapped.peekPartition(1)?.size).toBe(4)
+    expect(bytesCapped.partition(1)?.entries.size).toBe(4)
     expect(bytesCapped.entries).toBe(4)
   })
 
@@ -103,18 +136,16 @@ describe('TenantPartitionedCache', () => {
     for (let tenant = 1; tenant <= 100; tenant++) put(cache, tenant, [1, 2, 3, 4, 5])
     const perEntry = ['delete', 'pop', 'forEach', 'keys', 'entries', 'values', 'clear', 'rkeys', 'purgeStale'] as const
     const partitions = new Set<unknown>()
-    for (let tenant = 1; tenant <= 100; tenant++) partitions.add(cache.peekPartition(tenant))
+    for (let tenant = 1; tenant <= 100; tenant++) partitions.add(cache.partition(tenant)?.entries)
     const spies = perEntry.map((method) => vi.spyOn(LRUCache.prototype, method))
     cache.deleteTenant(50)
-    // Only the index of tenants is touched (one delete); no partition is.
-    for (const spy of spies) {
-      for (const self of spy.mock.contexts) expect(partitions.has(self)).toBe(false)
-    }
-    expect(spies[0]).toHaveBeenCalledTimes(1)
+    // No partition is touched: the tenant's is dropped whole, the others are left alone.
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled()
+    expect(partitions.size).toBe(100)
     // ...yet the counters are exact.
     expect(cache.entries).toBe(495)
     expect(cache.tenants).toBe(99)
-    expect(cache.peekPartition(50)).toBeUndefined()
+    expect(cache.partition(50)).toBeUndefined()
   })
 
   it('keeps entries and bytes exact through replace, delete, evict and clear', () => {
