@@ -52,6 +52,9 @@ function installedVersion(name: string): string {
 }
 
 function gitCommit(): string {
+  // A run from an exported tree (git archive, no .git) is told its commit.
+  const given = process.env.BENCH_COMMIT
+  if (given !== undefined && given !== '') return `${given} (exported tree)`
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench'], { encoding: 'utf8' }).trim()
