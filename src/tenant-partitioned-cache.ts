@@ -197,16 +197,17 @@ export class TenantPartitionedCache {
   #createPartition(tenantId: number): Partition {
     // The partition's callbacks keep its index and the global counters exact for every way an
     // entry comes and goes (set, replace, evict, delete).
-    let partition: Partition | undefined
-    const entries = new LRUCache<number, CacheEntry>({
-      // The bound is enforced here (with second chances), not by lru-cache's own eviction.
-      maxSize: Number.MAX_SAFE_INTEGER,
-      maxEntrySize: this.#limits.maxBytesPerTenant,
-      sizeCalculation: (entry) => entry.bytes,
-      onInsert: (entry, id, reason) => { this.#inserted(partition as Partition, entry, id, reason) },
-      dispose: (entry, id, reason) => { this.#disposed(partition as Partition, entry, id, reason) },
-    })
-    partition = new Partition(tenantId, entries)
+    const partition: Partition = new Partition(
+      tenantId,
+      new LRUCache<number, CacheEntry>({
+        // The bound is enforced here (with second chances), not by lru-cache's own eviction.
+        maxSize: Number.MAX_SAFE_INTEGER,
+        maxEntrySize: this.#limits.maxBytesPerTenant,
+        sizeCalculation: (entry) => entry.bytes,
+        onInsert: (entry, id, reason) => { this.#inserted(partition, entry, id, reason) },
+        dispose: (entry, id, reason) => { this.#disposed(partition, entry, id, reason) },
+      }),
+    )
     this.#tenants.set(tenantId, partition)
     this.#byLeastRecent.push(partition)
     return partition
