@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { simulateHitRate, type HitRateSimulation } from '../../bench/lib/hit-rate-simulation.js'
-import { lruHits } from '../../bench/lib/lru-hits.js'
+import { beladyHits } from '../../bench/lib/belady.js'
 import { generateMultiTenantTrace } from '../../bench/lib/multi-tenant-trace.js'
 import { layTenants } from '../../bench/lib/tenant-layout.js'
 
@@ -12,12 +12,16 @@ describe('simulateHitRate', () => {
     maxEntriesPerTenant: 200,
   }
 
-  it('counts exactly what plain LRU counts for one tenant, one ID per call and no tenant cap', async () => {
-    const result = await simulateHitRate(base)
+  it('counts every access: only compulsory misses when everything fits, never more hits than Belady', async () => {
     const trace = generateMultiTenantTrace({ tenants: layTenants(base.layout), ...base.trace })
-    expect(result.tenants.hits + result.tenants.misses).toBe(20_000)
-    expect(result.tenants.hits).toBe(lruHits(trace.ids, 200))
-    expect(result.job).toEqual({ hits: 0, misses: 0 })
+    const distinct = new Set(trace.ids).size
+    const roomy = await simulateHitRate({ ...base, maxEntries: 5_000, maxEntriesPerTenant: 5_000 })
+    expect(roomy.tenants).toEqual({ hits: 20_000 - distinct, misses: distinct })
+    const tight = await simulateHitRate(base)
+    expect(tight.tenants.hits + tight.tenants.misses).toBe(20_000)
+    expect(tight.tenants.hits).toBeLessThanOrEqual(beladyHits(trace.ids, 200))
+    expect(tight.tenants.hits).toBeLessThan(roomy.tenants.hits)
+    expect(tight.job).toEqual({ hits: 0, misses: 0 })
   })
 
   it("counts the job apart from the tenants, and a 'no-fill' job leaves their count unchanged", async () => {
