@@ -6,7 +6,7 @@ import {
   ContactRowError,
   ContactTimeoutError,
 } from './errors.js'
-import type { QueryLimiter, ReleaseSlot } from './query-limiter.js'
+import type { QueryLimiter, ReleaseSlot, SlotRequest } from './query-limiter.js'
 
 /*
  * The batch contract, in one place.
@@ -216,24 +216,20 @@ export class BatchLoader {
   #run(batch: Batch): void {
     const { limiter, queryTimeout } = this.#deps
     const started = this.#deps.now()
-    // One deadline covers the whole wait: queueing for a slot, the pool, and the query.
-    const deadline = new AbortController()
-    const timer = setTimeout(() => {
-      deadline.abort(new ContactTimeoutError(queryTimeout, 'query'))
-    }, queryTimeout)
-    timer.unref()
-    deadline.signal.addEventListener('abort', () => {
-      this.#fail(batch, deadline.signal.reason as ContactRepositoryError, started)
-    })
-
-    let slot: ReleaseSlot | Promise<ReleaseSlot>
+    let slot: ReleaseSlot | SlotRequest
     try {
-      slot = limiter.acquire(batch.tenantId, deadline.signal)
+      slot = limiter.acquire(batch.tenantId)
     } catch (error) {
-      clearTimeout(timer)
       this.#fail(batch, toRepositoryError(batch, error), started)
       return
     }
+    const request = typeof slot === 'function' ? undefined : slot
+    // One deadline covers the whole wait: queueing for a slot, the pool, and the query.
+    const timer = setTimeout(() => {
+      request?.cancel()
+      this.#fail(batch, new ContactTimeoutError(queryTimeout, 'query'), started)
+    }, queryTimeout)
+    timer.unref()
     const send = (release: ReleaseSlot): void => {
       if (batch.settled) {
         release()
@@ -262,8 +258,8 @@ export class BatchLoader {
           release()
         })
     }
-    if (typeof slot === 'function') send(slot)
-    else slot.then(send, () => { clearTimeout(timer) /* the deadline already failed the batch */ })
+    if (request === undefined) send(slot as ReleaseSlot)
+    else void request.granted.then(send)
   }
 
   #succeed(batch: Batch, rows: readonly ContactRow[], started: number): void {

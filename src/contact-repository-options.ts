@@ -25,7 +25,7 @@ export interface ContactRepositoryOptions {
   readonly maxEntries?: number
   /**
    * Most estimated heap bytes over all tenants, counting each tenant's partition
-   * (2 KiB) as well as its entries. Default `64 MiB`; at least 64 KiB.
+   * (about 2.9 KiB, measured) as well as its entries. Default `64 MiB`; at least 64 KiB.
    */
   readonly maxBytes?: number
   /**

@@ -12,6 +12,14 @@ export interface QueryLimiterLimits {
 /** Gives a slot back; calling it more than once is harmless. */
 export type ReleaseSlot = () => void
 
+/** A place in the queue for a slot. */
+export interface SlotRequest {
+  /** Resolves with the slot once it is this request's turn; never if cancelled first. */
+  readonly granted: Promise<ReleaseSlot>
+  /** Leaves the queue (a deadline passed); harmless once granted. */
+  cancel(): void
+}
+
 interface Waiter {
   readonly grant: (release: ReleaseSlot) => void
   // Set once the waiter was granted or aborted, so neither can happen after the other.
@@ -58,11 +66,11 @@ export class QueryLimiter {
   }
 
   /**
-   * Waits for a slot for one of `tenantId`'s queries. Throws a {@link ContactOverloadError}
-   * synchronously when the queue is full; rejects with `signal.reason` if the signal fires
-   * while waiting.
+   * Asks for a slot for one of `tenantId`'s queries: a {@link ReleaseSlot} when one is free,
+   * otherwise a {@link SlotRequest} waiting in the tenant's queue. Throws a
+   * {@link ContactOverloadError} synchronously when the queue is full.
    */
-  acquire(tenantId: number, signal?: AbortSignal): ReleaseSlot | Promise<ReleaseSlot> {
+  acquire(tenantId: number): ReleaseSlot | SlotRequest {
     let tenant = this.#tenants.get(tenantId)
     if (tenant === undefined) {
       tenant = { active: 0, waiting: [], inTurns: false }
@@ -84,27 +92,27 @@ export class QueryLimiter {
       throw new ContactOverloadError('global', this.#limits.retryAfterMs)
     }
     const state = tenant
-    return new Promise<ReleaseSlot>((resolve, reject) => {
-      const waiter: Waiter = { grant: resolve, settled: false }
-      if (!state.inTurns) {
-        state.inTurns = true
-        this.#turns.push(tenantId)
-      }
-      state.waiting.push(waiter)
-      this.#queued++
-      signal?.addEventListener(
-        'abort',
-        () => {
-          if (waiter.settled) return
-          waiter.settled = true
-          state.waiting.splice(state.waiting.indexOf(waiter), 1)
-          this.#queued--
-          this.#dropIfIdle(tenantId, state)
-          reject(signal.reason as Error)
-        },
-        { once: true },
-      )
+    let waiter: Waiter | undefined
+    const granted = new Promise<ReleaseSlot>((resolve) => {
+      waiter = { grant: resolve, settled: false }
     })
+    const queued = waiter as Waiter
+    if (!state.inTurns) {
+      state.inTurns = true
+      this.#turns.push(tenantId)
+    }
+    state.waiting.push(queued)
+    this.#queued++
+    return {
+      granted,
+      cancel: () => {
+        if (queued.settled) return
+        queued.settled = true
+        state.waiting.splice(state.waiting.indexOf(queued), 1)
+        this.#queued--
+        this.#dropIfIdle(tenantId, state)
+      },
+    }
   }
 
   #grant(tenantId: number, tenant: TenantState): ReleaseSlot {

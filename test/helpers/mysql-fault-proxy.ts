@@ -1,4 +1,5 @@
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { MysqlStatementTap } from './mysql-statement-tap.js'
 
 /** How the next matching result is cut; see {@link MysqlFaultProxy.cutNextResult}. */
 export interface CutOptions {
@@ -18,7 +19,7 @@ export interface MysqlFaultProxy {
   readonly port: number
   /** A `mysql://` URI to the proxied database, for mysql2. */
   readonly uri: string
-  /** Every COM_QUERY text sent through the proxy, in order. */
+  /** Every statement the server was asked to run through the proxy (text or prepared), in order. */
   readonly statements: readonly string[]
   /** Client connections open now. */
   readonly connections: number
@@ -50,8 +51,6 @@ export interface MysqlFaultProxy {
   heal(): Promise<void>
   close(): Promise<void>
 }
-
-const COM_QUERY = 0x03
 
 interface Pair {
   readonly client: Socket
@@ -144,8 +143,17 @@ export async function startMysqlFaultProxy(
     pair.upstream = upstream
     upstream.on('error', () => { closePair(pair) })
     upstream.on('close', () => { closePair(pair) })
+    const tap = new MysqlStatementTap((statement) => {
+      statements.push(statement)
+      if (armed?.match(statement) === true) {
+        pair.cutBudget = armed.afterBytes
+        pair.onCut = armed.resolve
+        armed = undefined
+      }
+    })
     upstream.on('data', (chunk: Buffer) => {
       if (pair.closed) return
+      tap.fromServer(chunk)
       if (!stalled && latencyMs === 0 && pair.queue.length === 0) {
         deliver(pair, chunk)
         return
@@ -154,23 +162,8 @@ export async function startMysqlFaultProxy(
       pair.queue.push({ at: Math.max(performance.now() + latencyMs, last?.at ?? 0), chunk })
       if (pair.queue.length === 1) pump(pair)
     })
-    let pending: Buffer = Buffer.alloc(0)
     client.on('data', (chunk: Buffer) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
-      while (pending.length >= 4) {
-        const length = pending.readUIntLE(0, 3)
-        if (pending.length < 4 + length) break
-        if (pending[3] === 0 && length > 0 && pending[4] === COM_QUERY) {
-          const statement = pending.subarray(5, 4 + length).toString('utf8')
-          statements.push(statement)
-          if (armed?.match(statement) === true) {
-            pair.cutBudget = armed.afterBytes
-            pair.onCut = armed.resolve
-            armed = undefined
-          }
-        }
-        pending = pending.subarray(4 + length)
-      }
+      tap.fromClient(chunk)
       upstream.write(chunk)
     })
   }

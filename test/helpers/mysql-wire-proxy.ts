@@ -1,20 +1,17 @@
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net'
+import { MysqlStatementTap } from './mysql-statement-tap.js'
 
 /** A TCP proxy in front of MariaDB that records every statement crossing the wire. */
 export interface MysqlWireProxy {
   /** Port the proxy listens on (127.0.0.1). */
   readonly port: number
-  /** Every COM_QUERY text the server was sent through this proxy, in order. */
+  /** Every statement the server was asked to run through this proxy (text or prepared), in order. */
   readonly statements: readonly string[]
   /** Open client connections. */
   readonly connections: number
   close(): Promise<void>
 }
 
-// MySQL client/server protocol: each packet is a 3-byte little-endian payload length, a
-// 1-byte sequence id, then the payload. A command starts a new sequence (id 0) and its
-// first payload byte is the command; 0x03 is COM_QUERY, followed by the statement text.
-const COM_QUERY = 0x03
 
 /**
  * Starts a proxy to `target` that forwards bytes unchanged and records statements, so tests
@@ -29,20 +26,12 @@ export async function startMysqlWireProxy(
     const upstream = createConnection(target)
     sockets.add(client)
     sockets.add(upstream)
-    let pending: Buffer = Buffer.alloc(0)
+    const tap = new MysqlStatementTap((statement) => statements.push(statement))
     client.on('data', (chunk: Buffer) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk])
-      while (pending.length >= 4) {
-        const length = pending.readUIntLE(0, 3)
-        if (pending.length < 4 + length) break
-        const sequence = pending[3]
-        if (sequence === 0 && length > 0 && pending[4] === COM_QUERY) {
-          statements.push(pending.subarray(5, 4 + length).toString('utf8'))
-        }
-        pending = pending.subarray(4 + length)
-      }
+      tap.fromClient(chunk)
       upstream.write(chunk)
     })
+    upstream.on('data', (chunk: Buffer) => { tap.fromServer(chunk) })
     upstream.pipe(client)
     const close = (): void => {
       client.destroy()

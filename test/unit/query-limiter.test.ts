@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ContactOverloadError } from '../../src/index.js'
-import { QueryLimiter, type ReleaseSlot } from '../../src/query-limiter.js'
+import { QueryLimiter, type ReleaseSlot, type SlotRequest } from '../../src/query-limiter.js'
 
 const limits = { maxConcurrent: 2, maxConcurrentPerTenant: 1, maxQueued: 4, maxQueuedPerTenant: 3, retryAfterMs: 250 }
 
@@ -11,11 +11,11 @@ describe('QueryLimiter', () => {
     const b = limiter.acquire(2)
     expect(typeof a).toBe('function')
     expect(typeof b).toBe('function')
-    const c = limiter.acquire(3)
-    expect(c).toBeInstanceOf(Promise)
+    const c = limiter.acquire(3) as SlotRequest
+    expect(typeof c).toBe('object')
     expect([limiter.active, limiter.queued]).toEqual([2, 1])
     ;(a as ReleaseSlot)()
-    const release = await c
+    const release = await c.granted
     expect([limiter.active, limiter.queued]).toEqual([2, 0])
     release()
     release() // twice is harmless
@@ -25,11 +25,11 @@ describe('QueryLimiter', () => {
 
   it('refuses at once, with the scope and retry delay, when a queue is full', () => {
     const limiter = new QueryLimiter(limits)
-    void limiter.acquire(1)
-    void limiter.acquire(2)
-    for (let i = 0; i < 3; i++) void limiter.acquire(1)
+    limiter.acquire(1)
+    limiter.acquire(2)
+    for (let i = 0; i < 3; i++) limiter.acquire(1)
     expect(() => limiter.acquire(1)).toThrow(expect.objectContaining({ code: 'ERR_CONTACTS_OVERLOADED', scope: 'tenant', retryAfterMs: 250 }))
-    void limiter.acquire(2)
+    limiter.acquire(2)
     expect(() => limiter.acquire(3)).toThrow(ContactOverloadError)
     expect(() => limiter.acquire(3)).toThrow(expect.objectContaining({ scope: 'global' }))
   })
@@ -41,7 +41,7 @@ describe('QueryLimiter', () => {
     const waiters: Promise<void>[] = []
     const enqueue = (tenant: number): void => {
       waiters.push(
-        (limiter.acquire(tenant) as Promise<ReleaseSlot>).then((release) => {
+        (limiter.acquire(tenant) as SlotRequest).granted.then((release) => {
           order.push(tenant)
           // Let the next one in on the next turn.
           queueMicrotask(release)
@@ -59,7 +59,7 @@ describe('QueryLimiter', () => {
   it('keeps a tenant within its own concurrency while others use the free slots', async () => {
     const limiter = new QueryLimiter({ ...limits, maxConcurrent: 3, maxConcurrentPerTenant: 1 })
     const a = limiter.acquire(1) as ReleaseSlot
-    const queued = limiter.acquire(1) as Promise<ReleaseSlot>
+    const queued = (limiter.acquire(1) as SlotRequest).granted
     const other = limiter.acquire(2)
     expect(typeof other).toBe('function')
     expect([limiter.active, limiter.queued]).toEqual([2, 1])
@@ -68,14 +68,19 @@ describe('QueryLimiter', () => {
     expect(limiter.active).toBe(1)
   })
 
-  it('drops a waiter whose signal fires, rejecting with the reason', async () => {
+  it('drops a cancelled request from the queue; it is never granted', async () => {
     const limiter = new QueryLimiter(limits)
-    void limiter.acquire(1)
-    void limiter.acquire(2)
-    const controller = new AbortController()
-    const waiting = limiter.acquire(3, controller.signal) as Promise<ReleaseSlot>
-    controller.abort(new Error('deadline'))
-    await expect(waiting).rejects.toThrow('deadline')
+    const first = limiter.acquire(1) as ReleaseSlot
+    limiter.acquire(2)
+    const waiting = limiter.acquire(3) as SlotRequest
+    let granted = false
+    void waiting.granted.then(() => { granted = true })
+    waiting.cancel()
+    waiting.cancel() // twice is harmless
     expect(limiter.queued).toBe(0)
+    first()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(granted).toBe(false)
+    expect(limiter.active).toBe(1)
   })
 })
