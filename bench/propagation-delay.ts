@@ -29,7 +29,7 @@ const root = resolve(dirname(here), '..')
 /** Milliseconds on a clock all processes of this machine share. */
 const sharedNow = (): number => performance.timeOrigin + performance.now()
 
-interface Stats {
+export interface Stats {
   readonly p50: number
   readonly p99: number
   readonly max: number
@@ -178,7 +178,21 @@ class ReaderProcess {
  * Measures the propagation delay with four reader processes. `quick` takes 200 sequential
  * samples instead of 2,000. `table` is markdown; `data` holds every figure.
  */
-export async function runPropagationDelay(options: { quick: boolean }): Promise<{ name: string; table: string; data: unknown }> {
+/** Every figure of a run, in milliseconds. */
+export interface PropagationFigures {
+  readonly readers: number
+  readonly samples: number
+  readonly burst: { readonly size: number; readonly settledMs: number; readonly drainMs: number }
+  readonly settle: Stats
+  readonly afterCall: Stats
+  readonly afterSettle: Stats
+  readonly allReaders: Stats
+  /** The writer's bus at the end: what it published, how often it failed, what is still queued. */
+  readonly writer: { readonly published: number; readonly publishFailures: number; readonly queued: number }
+  readonly node: string
+}
+
+export async function runPropagationDelay(options: { quick: boolean }): Promise<{ name: string; table: string; data: PropagationFigures }> {
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
   const channel = `contact-repository-bench:propagation:${randomUUID()}`
   const samples = options.quick ? 200 : 2_000

@@ -4,19 +4,11 @@
 import { describe, expect, it } from 'vitest'
 import { runPropagationDelay } from '../../bench/propagation-delay.js'
 
-interface Figures {
-  readonly readers: number
-  readonly samples: number
-  readonly afterCall: { readonly samples: number }
-  readonly allReaders: { readonly samples: number }
-  readonly writer: { readonly published: number; readonly queued: number }
-}
-
 describe('propagation delay across processes', () => {
   it('reaches each of 4 reader processes, every sample', async () => {
     const result = await runPropagationDelay({ quick: true })
     console.log(`\n${result.table}`)
-    const data = result.data as Figures
+    const { data } = result
     expect(result.name).toBe('propagation-delay')
     expect(data.readers).toBeGreaterThanOrEqual(4)
     expect(data.afterCall.samples).toBe(data.samples * data.readers) // nothing missing (it throws otherwise)
