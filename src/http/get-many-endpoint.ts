@@ -68,13 +68,14 @@ export class GetManyEndpoint {
       // Only now is the body looked at: a caller without the scope learns nothing from it.
       const validation = validateGetManyRequest(input.body)
       if (!validation.ok) return this.#invalid(validation.errors, validation.total, requestId)
-      const { rows } = await this.#repository.getMany(tenantId, validation.ids)
+      const { rows, missing } = await this.#repository.getMany(tenantId, validation.ids)
       const body: GetManyResponseBody = {
         data: rows,
         meta: {
           request_id: requestId,
           pagination: { cursor: null, has_more: false, count: rows.length },
-          requested: new Set(validation.ids).size,
+          // Distinct IDs: the repository answers each once, as a row or as missing.
+          requested: rows.length + missing.length,
           returned: rows.length,
         },
       }
