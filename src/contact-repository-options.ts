@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { TABLE_NAME } from './contacts-query.js'
 import type { InvalidationBus } from './invalidation-bus.js'
+import { MAX_TIMER_DELAY, checkOptionKeys, describeValue, integerOption } from './option-checks.js'
 import type { TracerLike } from './tracer.js'
 
 /**
@@ -110,32 +111,24 @@ const KNOWN_OPTIONS = new Set<string>([
   'overloadRetryAfter', 'staleIfError', 'untrustedTtl', 'bus', 'tracer', 'now',
 ])
 
-/** setTimeout fires at once for delays above this (and warns): no deadline may exceed it. */
-const MAX_TIMER_DELAY = 2 ** 31 - 1
-
 /** Applies defaults and validates, throwing a `TypeError` that names the first bad option. */
 export function resolveOptions(options: ContactRepositoryOptions): ResolvedOptions {
-  if (typeof options !== 'object' || (options as unknown) === null) {
-    throw new TypeError('options must be an object with at least `db`')
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`options.${key} is not an option of ContactRepository`)
-  }
+  checkOptionKeys(options, KNOWN_OPTIONS, 'ContactRepository', 'an object with at least `db`')
   const { db } = options
   if (typeof (db as { selectFrom?: unknown } | undefined)?.selectFrom !== 'function') {
     throw new TypeError('options.db must be a Kysely instance')
   }
   const table = options.table ?? 'contacts'
   if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
-    throw new TypeError(`options.table must be a table name matching ${String(TABLE_NAME)}; got ${show(table)}`)
+    throw new TypeError(`options.table must be a table name matching ${String(TABLE_NAME)}; got ${describeValue(table)}`)
   }
-  const maxEntries = integer(options, 'maxEntries', 100_000, 1)
-  const maxBytes = integer(options, 'maxBytes', 64 * 1024 * 1024, 64 * 1024)
-  const maxConcurrentQueries = integer(options, 'maxConcurrentQueries', 8, 1)
-  const maxQueuedQueries = integer(options, 'maxQueuedQueries', 512, 0)
-  const ttl = integer(options, 'ttl', 60_000, 1)
+  const maxEntries = integerOption(options, 'maxEntries', 100_000, 1)
+  const maxBytes = integerOption(options, 'maxBytes', 64 * 1024 * 1024, 64 * 1024)
+  const maxConcurrentQueries = integerOption(options, 'maxConcurrentQueries', 8, 1)
+  const maxQueuedQueries = integerOption(options, 'maxQueuedQueries', 512, 0)
+  const ttl = integerOption(options, 'ttl', 60_000, 1)
   const now = options.now ?? performance.now.bind(performance)
-  if (typeof now !== 'function') throw new TypeError(`options.now must be a function; got ${show(now)}`)
+  if (typeof now !== 'function') throw new TypeError(`options.now must be a function; got ${describeValue(now)}`)
   const { bus, tracer } = options
   if (
     bus !== undefined &&
@@ -151,57 +144,35 @@ export function resolveOptions(options: ContactRepositoryOptions): ResolvedOptio
     table,
     maxEntries,
     maxBytes,
-    maxEntriesPerTenant: integer(options, 'maxEntriesPerTenant', Math.ceil(maxEntries / 4), 1, maxEntries),
-    maxBytesPerTenant: integer(options, 'maxBytesPerTenant', Math.floor(maxBytes / 4), 16 * 1024, maxBytes),
+    maxEntriesPerTenant: integerOption(options, 'maxEntriesPerTenant', Math.ceil(maxEntries / 4), 1, maxEntries),
+    maxBytesPerTenant: integerOption(options, 'maxBytesPerTenant', Math.floor(maxBytes / 4), 16 * 1024, maxBytes),
     ttl,
     ttlJitter: fraction(options, 'ttlJitter', 0.1),
-    notFoundTtl: integer(options, 'notFoundTtl', 10_000, 0),
-    maxBatchSize: integer(options, 'maxBatchSize', 1000, 1, 65_535),
-    queryTimeout: integer(options, 'queryTimeout', 5_000, 1, MAX_TIMER_DELAY),
+    notFoundTtl: integerOption(options, 'notFoundTtl', 10_000, 0),
+    maxBatchSize: integerOption(options, 'maxBatchSize', 1000, 1, 65_535),
+    queryTimeout: integerOption(options, 'queryTimeout', 5_000, 1, MAX_TIMER_DELAY),
     maxConcurrentQueries,
-    maxConcurrentQueriesPerTenant: integer(
+    maxConcurrentQueriesPerTenant: integerOption(
       options, 'maxConcurrentQueriesPerTenant', Math.ceil(maxConcurrentQueries / 2), 1, maxConcurrentQueries,
     ),
     maxQueuedQueries,
-    maxQueuedQueriesPerTenant: integer(
+    maxQueuedQueriesPerTenant: integerOption(
       options, 'maxQueuedQueriesPerTenant', Math.ceil(maxQueuedQueries / 4), 0, maxQueuedQueries,
     ),
-    overloadRetryAfter: integer(options, 'overloadRetryAfter', 1_000, 0),
-    staleIfError: integer(options, 'staleIfError', 0, 0),
-    untrustedTtl: integer(options, 'untrustedTtl', 1_000, 0),
+    overloadRetryAfter: integerOption(options, 'overloadRetryAfter', 1_000, 0),
+    staleIfError: integerOption(options, 'staleIfError', 0, 0),
+    untrustedTtl: integerOption(options, 'untrustedTtl', 1_000, 0),
     now,
     ...(bus === undefined ? {} : { bus }),
     ...(tracer === undefined ? {} : { tracer }),
   }
 }
 
-function integer(
-  options: ContactRepositoryOptions,
-  name: keyof ContactRepositoryOptions,
-  fallback: number,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  const value: unknown = options[name]
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new TypeError(`options.${name} must be an integer from ${min} to ${max}; got ${show(value)}`)
-  }
-  return value as number
-}
-
 function fraction(options: ContactRepositoryOptions, name: 'ttlJitter', fallback: number): number {
   const value: unknown = options[name]
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-    throw new TypeError(`options.${name} must be a number from 0 to below 1; got ${show(value)}`)
+    throw new TypeError(`options.${name} must be a number from 0 to below 1; got ${describeValue(value)}`)
   }
   return value
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'function') return 'a function'
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value)
-  if (value === undefined) return 'undefined'
-  return JSON.stringify(value)
 }

@@ -1,4 +1,5 @@
 import type { PoolOptions } from 'mysql2'
+import { MAX_TIMER_DELAY, checkOptionKeys, integerOption } from '../option-checks.js'
 
 /** mysql2 settings this package owns: set them through the options named after them. */
 const OWNED_KEYS = ['connectionLimit', 'connectTimeout', 'waitForConnections', 'queueLimit', 'uri'] as const
@@ -96,23 +97,15 @@ const SAFE_DEFAULTS = {
   bigNumberStrings: true,
 } as const satisfies PoolOptions
 
-/** setTimeout fires at once for delays above this: no deadline may exceed it. */
-const MAX_TIMER_DELAY = 2 ** 31 - 1
-
 /** Applies defaults and validates, throwing a `TypeError` that names the first bad option. */
 export function resolveMysqlDialectOptions(options: MysqlDialectOptions): ResolvedMysqlDialectOptions {
-  if (typeof options !== 'object' || (options as unknown) === null) {
-    throw new TypeError('options must be an object with at least `connection`')
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`options.${key} is not an option of createMysqlDialect`)
-  }
+  checkOptionKeys(options, KNOWN_OPTIONS, 'createMysqlDialect', 'an object with at least `connection`')
   const connection = checkConnection(options.connection)
-  const connectionLimit = integer(options, 'connectionLimit', 10, 1, 10_000)
-  const acquireTimeout = integer(options, 'acquireTimeout', 2_000, 1, MAX_TIMER_DELAY)
-  const connectTimeout = integer(options, 'connectTimeout', 2_000, 1, MAX_TIMER_DELAY)
-  const queryTimeout = integer(options, 'queryTimeout', 5_000, 1, MAX_TIMER_DELAY)
-  const serverStatementTimeout = integer(options, 'serverStatementTimeout', queryTimeout, 0, MAX_TIMER_DELAY)
+  const connectionLimit = integerOption(options, 'connectionLimit', 10, 1, 10_000)
+  const acquireTimeout = integerOption(options, 'acquireTimeout', 2_000, 1, MAX_TIMER_DELAY)
+  const connectTimeout = integerOption(options, 'connectTimeout', 2_000, 1, MAX_TIMER_DELAY)
+  const queryTimeout = integerOption(options, 'queryTimeout', 5_000, 1, MAX_TIMER_DELAY)
+  const serverStatementTimeout = integerOption(options, 'serverStatementTimeout', queryTimeout, 0, MAX_TIMER_DELAY)
   return {
     pool: {
       ...SAFE_DEFAULTS,
@@ -159,26 +152,4 @@ function refuseOwned(key: string, where: 'options.connection' | 'the connection 
     : `set options.${key} instead`
   const name = where === 'options.connection' ? `options.connection.${key}` : `${key} in the connection URI`
   throw new TypeError(`${name} is owned by createMysqlDialect: ${hint}`)
-}
-
-function integer(
-  options: MysqlDialectOptions,
-  name: Exclude<keyof MysqlDialectOptions, 'connection'>,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const value: unknown = options[name]
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new TypeError(`options.${name} must be an integer from ${min} to ${max}; got ${show(value)}`)
-  }
-  return value as number
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'function') return 'a function'
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value)
-  if (value === undefined || typeof value === 'symbol') return String(value)
-  return JSON.stringify(value)
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { MAX_TIMER_DELAY, checkOptionKeys, integerOption } from '../option-checks.js'
 
 /**
  * Options of `createRedisInvalidationBus`. `publisher`, `subscriber` and `channel` are
@@ -66,17 +67,9 @@ const KNOWN_OPTIONS = new Set<string>([
   'publisher', 'subscriber', 'channel', 'heartbeatInterval', 'heartbeatTimeout', 'publishTimeout', 'maxQueued',
 ])
 
-/** setTimeout fires at once for delays above this (and warns). */
-const MAX_TIMER_DELAY = 2 ** 31 - 1
-
 /** Applies defaults and validates, throwing a `TypeError` that names the first bad option. */
 export function resolveBusOptions(options: RedisInvalidationBusOptions): ResolvedBusOptions {
-  if (typeof options !== 'object' || (options as unknown) === null) {
-    throw new TypeError('options must be an object with `publisher`, `subscriber` and `channel`')
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`options.${key} is not an option of createRedisInvalidationBus`)
-  }
+  checkOptionKeys(options, KNOWN_OPTIONS, 'createRedisInvalidationBus', 'an object with `publisher`, `subscriber` and `channel`')
   const { publisher, subscriber, channel } = options
   if (!isConnection(publisher)) throw new TypeError('options.publisher must be an ioredis connection')
   if (!isConnection(subscriber)) throw new TypeError('options.subscriber must be an ioredis connection')
@@ -86,8 +79,8 @@ export function resolveBusOptions(options: RedisInvalidationBusOptions): Resolve
   if (typeof channel !== 'string' || channel.length === 0) {
     throw new TypeError('options.channel must be a non-empty string')
   }
-  const heartbeatInterval = integer(options, 'heartbeatInterval', 1_000, 1)
-  const heartbeatTimeout = integer(options, 'heartbeatTimeout', 3 * heartbeatInterval, 2)
+  const heartbeatInterval = integerOption(options, 'heartbeatInterval', 1_000, 1, MAX_TIMER_DELAY)
+  const heartbeatTimeout = integerOption(options, 'heartbeatTimeout', 3 * heartbeatInterval, 2, MAX_TIMER_DELAY)
   if (heartbeatTimeout <= heartbeatInterval) {
     throw new TypeError(
       `options.heartbeatTimeout must exceed options.heartbeatInterval (${heartbeatInterval}); got ${heartbeatTimeout}`,
@@ -99,8 +92,8 @@ export function resolveBusOptions(options: RedisInvalidationBusOptions): Resolve
     channel,
     heartbeatInterval,
     heartbeatTimeout,
-    publishTimeout: integer(options, 'publishTimeout', 2_000, 1),
-    maxQueued: integer(options, 'maxQueued', 10_000, 1, Number.MAX_SAFE_INTEGER),
+    publishTimeout: integerOption(options, 'publishTimeout', 2_000, 1, MAX_TIMER_DELAY),
+    maxQueued: integerOption(options, 'maxQueued', 10_000, 1, Number.MAX_SAFE_INTEGER),
   }
 }
 
@@ -115,26 +108,4 @@ function isConnection(value: unknown): value is Redis {
     typeof candidate.off === 'function' &&
     typeof (candidate as { status?: unknown }).status === 'string'
   )
-}
-
-function integer(
-  options: RedisInvalidationBusOptions,
-  name: 'heartbeatInterval' | 'heartbeatTimeout' | 'publishTimeout' | 'maxQueued',
-  fallback: number,
-  min: number,
-  max = MAX_TIMER_DELAY,
-): number {
-  const value: unknown = options[name]
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new TypeError(`options.${name} must be an integer from ${min} to ${max}; got ${show(value)}`)
-  }
-  return value as number
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'function') return 'a function'
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value)
-  if (value === undefined) return 'undefined'
-  return JSON.stringify(value)
 }
