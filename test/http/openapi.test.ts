@@ -1,9 +1,7 @@
 // The OpenAPI document: checked in as generated, and an independent validator (ajv, not zod)
 // agrees with real responses of every status and with the handler about valid requests.
 import { readFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
-import { Kysely, MysqlDialect } from 'kysely'
-import { createPool } from 'mysql2'
+import type { Kysely } from 'kysely'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,6 +12,7 @@ import {
   problemSchema,
 } from '../../src/index.js'
 import { BACKENDS, openBackend, seed, type BackendName, type TestBackend } from '../helpers/backends.js'
+import { openRefusedDatabase } from '../helpers/refused-database.js'
 import { INVALID_BODIES } from './helpers/bad-bodies.js'
 import { ADAPTERS, PATH, post, startServer, type AdapterName, type Reply, type RunningServer } from './helpers/servers.js'
 
@@ -97,15 +96,6 @@ describe('openapi.json', () => {
   })
 })
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- no table
-async function refusedDatabase(): Promise<Kysely<any>> {
-  const listener = createServer()
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
-  const { port } = listener.address() as AddressInfo
-  await new Promise<void>((resolve) => listener.close(() => { resolve() }))
-  return new Kysely({ dialect: new MysqlDialect({ pool: createPool({ uri: `mysql://root@127.0.0.1:${port}/test` }) }) })
-}
-
 const combos: [AdapterName, BackendName][] = ADAPTERS.flatMap((a) => BACKENDS.map((b): [AdapterName, BackendName] => [a, b]))
 
 describe.each(combos)('real responses through %s on %s conform to openapi.json', (adapter, backendName) => {
@@ -123,7 +113,7 @@ describe.each(combos)('real responses through %s on %s conform to openapi.json',
     await backend.insert([seed(1, 1), seed(1, 2, { email: null, company_name: 'Acme' }), seed(2, 3)])
     const working = new ContactRepository({ db: backend.db, table: backend.table })
     // A database that refuses connections: every query fails, transiently (503).
-    refused = await refusedDatabase()
+    refused = (await openRefusedDatabase()).db
     const failing = new ContactRepository({ db: refused, table: backend.table })
     // A closed repository: every call is refused (500).
     const broken = new ContactRepository({ db: backend.db, table: backend.table })

@@ -1,8 +1,6 @@
 // Repository failures, produced for real on each backend, mapped by error code: 503 with
 // Retry-After for transient ones, 500 for the rest; never driver text or a stack in the body.
-import { Kysely, MysqlDialect, sql } from 'kysely'
-import { createServer, type AddressInfo } from 'node:net'
-import { createPool } from 'mysql2'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ContactOverloadError,
@@ -15,6 +13,7 @@ import {
 } from '../../src/index.js'
 import { answerFailure } from '../../src/http/repository-failure.js'
 import { BACKENDS, openBackend, seed, uniqueTableName, type TestBackend } from '../helpers/backends.js'
+import { openRefusedDatabase } from '../helpers/refused-database.js'
 import { ResultGate } from '../helpers/result-gate.js'
 
 const READER = { tenantId: 1, scopes: ['contacts:read'] }
@@ -147,12 +146,7 @@ describe.each(BACKENDS)('repository failures on %s', (name) => {
 
 describe('repository failures when the database is unreachable', () => {
   it('answers 503 with Retry-After, and hands the error to onError', async () => {
-    const server = createServer()
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as AddressInfo
-    await new Promise<void>((resolve) => server.close(() => { resolve() }))
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- no table
-    const db = new Kysely<any>({ dialect: new MysqlDialect({ pool: createPool({ uri: `mysql://root@127.0.0.1:${port}/test` }) }) })
+    const { db, port } = await openRefusedDatabase()
     try {
       const seen: [unknown, GetManyErrorContext][] = []
       const getMany = createGetManyHandler(new ContactRepository({ db }), {

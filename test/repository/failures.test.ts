@@ -1,9 +1,6 @@
 // Semantics 8: a failed query rejects every waiter with a typed error (stable code, the
 // driver's error as cause), caches nothing, leaves nothing in flight, and the next call
 // retries with one query. Per-call AbortSignal and the query deadline.
-import { Kysely, MysqlDialect } from 'kysely'
-import { createServer, type AddressInfo } from 'node:net'
-import { createPool } from 'mysql2'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   ContactAbortError,
@@ -13,6 +10,7 @@ import {
   createContactsTable,
 } from '../../src/index.js'
 import { BACKENDS, openBackend, seed, uniqueTableName, type TestBackend } from '../helpers/backends.js'
+import { openRefusedDatabase } from '../helpers/refused-database.js'
 import { ResultGate } from '../helpers/result-gate.js'
 
 const unhandled: unknown[] = []
@@ -112,13 +110,7 @@ describe.each(BACKENDS)('failures, on %s', (name) => {
 
 describe('failures when the database is unreachable', () => {
   it('rejects with ContactQueryError whose cause is the connection error', async () => {
-    // A port that refuses: listen, note the port, close.
-    const server = createServer()
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as AddressInfo
-    await new Promise<void>((resolve) => server.close(() => { resolve() }))
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- no table
-    const db = new Kysely<any>({ dialect: new MysqlDialect({ pool: createPool({ uri: `mysql://root@127.0.0.1:${port}/test` }) }) })
+    const { db } = await openRefusedDatabase()
     try {
       const contacts = new ContactRepository({ db })
       const error = await reason(contacts.getMany(1, [1]))
