@@ -1,22 +1,15 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ContactQueryError, ContactRepository } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import { closeAdmin, expectQuiet, openFaultRig, rejection, trackUnhandledRejections, type FaultRig } from './fault-rig.js'
+import { expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
 
-const unhandled = trackUnhandledRejections()
-let rig: FaultRig | undefined
-afterEach(async () => {
-  await rig?.close()
-  rig = undefined
-  expect(unhandled).toEqual([])
-})
-afterAll(closeAdmin)
+const openRig = useFaultRigs()
 
 const LOST = ['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE']
 
 describe('connection cut', () => {
   it('in the middle of a result: every waiter fails, nothing from the batch is cached, the pool recovers', async () => {
-    rig = await openFaultRig('cut_mid_result', { connectionLimit: 2 })
+    const rig = await openRig('cut_mid_result', { connectionLimit: 2 })
     const ids = Array.from({ length: 300 }, (_, i) => i + 1)
     await rig.insert(ids.map((id) => seed(1, id, { first_name: `First name of contact ${id}`.padEnd(120, '.') })))
     const repo = new ContactRepository({ db: rig.db, table: rig.table })
@@ -45,7 +38,7 @@ describe('connection cut', () => {
   })
 
   it('while idle (a database restart): one batch per dead connection fails, the retry gets a new connection', async () => {
-    rig = await openFaultRig('cut_idle', { connectionLimit: 2 })
+    const rig = await openRig('cut_idle', { connectionLimit: 2 })
     await rig.insert([seed(1, 1), seed(1, 2)])
     const repo = new ContactRepository({ db: rig.db, table: rig.table })
     await repo.getMany(1, [1])

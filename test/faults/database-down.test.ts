@@ -1,27 +1,15 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ContactQueryError, ContactRepository, ContactTimeoutError } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import { closeAdmin, eventually, expectQuiet, openFaultRig, rejection, trackUnhandledRejections, type FaultRig } from './fault-rig.js'
+import { CLOCK_SLACK_MS, MARGIN_MS, eventually, expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
 
-const unhandled = trackUnhandledRejections()
-let rig: FaultRig | undefined
-afterEach(async () => {
-  await rig?.close()
-  rig = undefined
-  expect(unhandled).toEqual([])
-})
-afterAll(closeAdmin)
+const openRig = useFaultRigs()
 
-// Timers run on the event loop's millisecond clock, which can lag performance.now() by
-// under a millisecond: "not before the deadline" allows that much.
-const CLOCK_SLACK_MS = 1
-// Generous: two shared, noisy cores. The claim is "bounded by the deadline", not "fast".
-const MARGIN_MS = 2_000
 
 describe('database down', () => {
   it('refused: calls that need the database fail within the connect deadline, cached calls go on, nothing is cached', async () => {
     const connectTimeout = 1_000
-    rig = await openFaultRig('down_refused', { connectTimeout, acquireTimeout: 1_500 })
+    const rig = await openRig('down_refused', { connectTimeout, acquireTimeout: 1_500 })
     await rig.insert([seed(1, 1), seed(1, 2), seed(1, 3)])
     const repo = new ContactRepository({ db: rig.db, table: rig.table })
     expect((await repo.getMany(1, [1, 2])).rows.map((row) => row.id)).toEqual([1, 2])
@@ -30,7 +18,7 @@ describe('database down', () => {
     await rig.proxy.down()
     // Once the pool has seen its connections go (a query on one it has not noticed yet
     // fails with PROTOCOL_CONNECTION_LOST instead: see the connection-cut tests).
-    await eventually('the pool to drop its connections', () => rig!.dialect.poolStats().connections === 0)
+    await eventually('the pool to drop its connections', () => rig.dialect.poolStats().connections === 0)
     const started = performance.now()
     const error = await rejection(repo.getMany(1, [1, 3]))
     const elapsed = performance.now() - started
@@ -56,14 +44,14 @@ describe('database down', () => {
 
   it('vanished (no answer at all): calls fail with ContactTimeoutError at the connect deadline, not before', async () => {
     const connectTimeout = 800
-    rig = await openFaultRig('down_blackhole', { connectTimeout, acquireTimeout: 3_000 })
+    const rig = await openRig('down_blackhole', { connectTimeout, acquireTimeout: 3_000 })
     await rig.insert([seed(1, 1), seed(1, 2), seed(2, 3)])
     const repo = new ContactRepository({ db: rig.db, table: rig.table, queryTimeout: 5_000 })
     await repo.getMany(1, [1])
 
     rig.proxy.blackhole(true)
     rig.proxy.cutAll()
-    await eventually('the pool to drop its connections', () => rig!.dialect.poolStats().connections === 0)
+    await eventually('the pool to drop its connections', () => rig.dialect.poolStats().connections === 0)
     const started = performance.now()
     // Two tenants, two batches: each fails on its own, neither waits for the other.
     const errors = await Promise.all([rejection(repo.getMany(1, [1, 2])), rejection(repo.getMany(2, [3]))])

@@ -1,22 +1,10 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ContactRepository, ContactTimeoutError } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import {
-  closeAdmin, eventually, expectQuiet, openFaultRig, rejection, trackUnhandledRejections, type FaultRig,
-} from './fault-rig.js'
+import { CLOCK_SLACK_MS, MARGIN_MS, eventually, expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
 
-const unhandled = trackUnhandledRejections()
-let rig: FaultRig | undefined
-afterEach(async () => {
-  await rig?.close()
-  rig = undefined
-  expect(unhandled).toEqual([])
-})
-afterAll(closeAdmin)
+const openRig = useFaultRigs()
 
-// See database-down.test.ts: timers may fire up to 1 ms early by performance.now().
-const CLOCK_SLACK_MS = 1
-const MARGIN_MS = 2_000
 
 async function expectTimeouts(
   calls: readonly Promise<unknown>[],
@@ -37,7 +25,7 @@ async function expectTimeouts(
 describe('database slow beyond the deadline', () => {
   it('every waiter of every batch rejects at the deadline, nothing is cached, the next call after recovery succeeds', async () => {
     const deadline = 1_000
-    rig = await openFaultRig('slow_latency', { queryTimeout: 10_000 })
+    const rig = await openRig('slow_latency', { queryTimeout: 10_000 })
     await rig.insert([seed(1, 1), seed(1, 2), seed(1, 3), seed(2, 4)])
     const repo = new ContactRepository({ db: rig.db, table: rig.table, queryTimeout: deadline })
     await repo.getMany(1, [1])
@@ -64,7 +52,7 @@ describe('database slow beyond the deadline', () => {
   it('a stalled database: waiters reject at the deadline and the wedged connection is destroyed, not reused', async () => {
     const deadline = 800
     const queryTimeout = 1_500
-    rig = await openFaultRig('slow_stall', { queryTimeout, connectionLimit: 2 })
+    const rig = await openRig('slow_stall', { queryTimeout, connectionLimit: 2 })
     await rig.insert([seed(1, 1), seed(1, 2), seed(2, 3)])
     const repo = new ContactRepository({ db: rig.db, table: rig.table, queryTimeout: deadline, maxConcurrentQueries: 2 })
     await Promise.all([repo.getMany(1, [1]), repo.getMany(2, [3])])
@@ -75,7 +63,7 @@ describe('database slow beyond the deadline', () => {
     await expectTimeouts([repo.getMany(1, [2]), repo.getMany(1, [1, 2]), repo.getMany(2, [3, 4])], started, deadline, 'query')
     // The queries still hold their slots: the connections are busy until destroyed.
     expect(repo.stats().activeQueries).toBe(2)
-    await eventually('the wedged connections to be destroyed', () => rig!.dialect.poolStats().queryTimeouts === 2)
+    await eventually('the wedged connections to be destroyed', () => rig.dialect.poolStats().queryTimeouts === 2)
     expect(repo.stats().activeQueries).toBe(0)
     expect(rig.dialect.poolStats()).toMatchObject({ connections: 0, inUse: 0 })
 
@@ -89,7 +77,7 @@ describe('database slow beyond the deadline', () => {
   it('a pool with no free connection: the wait fails at acquireTimeout and the late connection goes back to the pool', async () => {
     const acquireTimeout = 500
     const queryTimeout = 1_500
-    rig = await openFaultRig('slow_acquire', { connectionLimit: 1, acquireTimeout, queryTimeout, connectTimeout: 10_000 })
+    const rig = await openRig('slow_acquire', { connectionLimit: 1, acquireTimeout, queryTimeout, connectTimeout: 10_000 })
     await rig.insert([seed(1, 1), seed(2, 2)])
     // Misconfigured on purpose: more concurrent queries than connections, so one waits in the pool.
     const repo = new ContactRepository({ db: rig.db, table: rig.table, queryTimeout: 5_000, maxConcurrentQueries: 2 })
@@ -99,7 +87,7 @@ describe('database slow beyond the deadline', () => {
     const started = performance.now()
     const holder = repo.getMany(1, [1, 2])
     // Let tenant 1's query take the only connection first.
-    await eventually('the first query to hold the connection', () => rig!.dialect.poolStats().inUse === 1)
+    await eventually('the first query to hold the connection', () => rig.dialect.poolStats().inUse === 1)
     await expectTimeouts([repo.getMany(2, [2])], performance.now(), acquireTimeout, 'acquire')
     expect(rig.dialect.poolStats()).toMatchObject({ acquireTimeouts: 1, abandoned: 1 })
     await expectTimeouts([holder], started, queryTimeout, 'query')
@@ -107,7 +95,7 @@ describe('database slow beyond the deadline', () => {
     // The destroyed connection's replacement was opened for the abandoned request; once the
     // database answers again it arrives late and must go back to the pool.
     rig.proxy.resume()
-    await eventually('the late connection to be returned', () => rig!.dialect.poolStats().lateConnections === 1)
+    await eventually('the late connection to be returned', () => rig.dialect.poolStats().lateConnections === 1)
     expect(rig.dialect.poolStats()).toMatchObject({ abandoned: 0, inUse: 0, connections: 1, idle: 1 })
     expect((await repo.getMany(2, [2])).rows.map((row) => row.id)).toEqual([2])
     await expectQuiet(rig, repo)

@@ -1,6 +1,6 @@
 import { Kysely, MysqlDialect } from 'kysely'
 import { createPool } from 'mysql2'
-import { expect } from 'vitest'
+import { afterAll, afterEach, expect } from 'vitest'
 import { createContactsTable, type ContactRepository } from '../../src/index.js'
 import { createMysqlDialect, type ContactMysqlDialect, type MysqlDialectOptions } from '../../src/mysql/index.js'
 import { seed, uniqueTableName, type SeedContact } from '../helpers/backends.js'
@@ -33,14 +33,42 @@ function adminDb(): Kysely<any> {
   return admin
 }
 
-/** Closes the direct connection; call once per file, in `afterAll`. */
-export async function closeAdmin(): Promise<void> {
+/**
+ * Timers run on the event loop's millisecond clock, which can lag performance.now() by under a
+ * millisecond: "not before the deadline" allows that much.
+ */
+export const CLOCK_SLACK_MS = 1
+/** Upper margin on deadlines: two shared, noisy cores. The claims are "bounded", not "fast". */
+export const MARGIN_MS = 2_000
+
+/**
+ * The lifecycle every fault test file shares: call once at the top of the file. After each
+ * test the rig it opened is closed and no unhandled rejection may have happened; after the
+ * file the direct connection is closed. Returns the function that opens a test's rig.
+ */
+export function useFaultRigs(): (label: string, options?: Omit<MysqlDialectOptions, 'connection'>) => Promise<FaultRig> {
+  const unhandled = trackUnhandledRejections()
+  let current: FaultRig | undefined
+  afterEach(async () => {
+    await current?.close()
+    current = undefined
+    expect(unhandled).toEqual([])
+  })
+  afterAll(closeAdmin)
+  return async (label, options) => {
+    current = await openFaultRig(label, options)
+    return current
+  }
+}
+
+/** Closes the direct connection, after a file's tests. */
+async function closeAdmin(): Promise<void> {
   const current = admin
   admin = undefined
   await current?.destroy()
 }
 
-export async function openFaultRig(
+async function openFaultRig(
   label: string,
   options: Omit<MysqlDialectOptions, 'connection'> = {},
 ): Promise<FaultRig> {
@@ -121,7 +149,7 @@ export async function expectQuiet(rig: FaultRig, repo: ContactRepository): Promi
 }
 
 /** Collects unhandled rejections of this file; `expect(unhandled).toEqual([])` after each test. */
-export function trackUnhandledRejections(): unknown[] {
+function trackUnhandledRejections(): unknown[] {
   const unhandled: unknown[] = []
   process.on('unhandledRejection', (reason) => { unhandled.push(reason) })
   return unhandled

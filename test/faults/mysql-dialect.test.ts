@@ -1,19 +1,12 @@
 import { Kysely, sql } from 'kysely'
 import { createPool } from 'mysql2'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ContactTimeoutError } from '../../src/index.js'
 import { createMysqlDialect, type MysqlDialectOptions } from '../../src/mysql/index.js'
 import { MYSQL_URL } from '../helpers/env.js'
-import { closeAdmin, eventually, openFaultRig, rejection, trackUnhandledRejections, type FaultRig } from './fault-rig.js'
+import { eventually, rejection, useFaultRigs } from './fault-rig.js'
 
-const unhandled = trackUnhandledRejections()
-let rig: FaultRig | undefined
-afterEach(async () => {
-  await rig?.close()
-  rig = undefined
-  expect(unhandled).toEqual([])
-})
-afterAll(closeAdmin)
+const openRig = useFaultRigs()
 
 describe('createMysqlDialect options', () => {
   const bad: [string, unknown, RegExp][] = [
@@ -57,7 +50,7 @@ describe('createMysqlDialect on MariaDB', () => {
   })
 
   it('has the server stop a statement at serverStatementTimeout, and keeps the connection', async () => {
-    rig = await openFaultRig('dialect_server_timeout', { connectionLimit: 1, queryTimeout: 10_000, serverStatementTimeout: 300 })
+    const rig = await openRig('dialect_server_timeout', { connectionLimit: 1, queryTimeout: 10_000, serverStatementTimeout: 300 })
     const started = performance.now()
     const error = await rejection(sql`select sleep(5) as slept`.execute(rig.db))
     const elapsed = performance.now() - started
@@ -72,7 +65,7 @@ describe('createMysqlDialect on MariaDB', () => {
   })
 
   it('destroys a connection whose query passed queryTimeout instead of returning it to the pool', async () => {
-    rig = await openFaultRig('dialect_query_timeout', { connectionLimit: 1, queryTimeout: 300, serverStatementTimeout: 0 })
+    const rig = await openRig('dialect_query_timeout', { connectionLimit: 1, queryTimeout: 300, serverStatementTimeout: 0 })
     const error = await rejection(sql`select sleep(2) as slept`.execute(rig.db))
     expect(error).toMatchObject({ code: 'ERR_CONTACTS_TIMEOUT', phase: 'query', timeoutMs: 300 })
     expect(rig.dialect.poolStats()).toMatchObject({ queryTimeouts: 1, connections: 0, inUse: 0 })
@@ -80,7 +73,7 @@ describe('createMysqlDialect on MariaDB', () => {
     const { rows } = await sql<{ one: number }>`select 1 as one`.execute(rig.db)
     expect(rows).toEqual([{ one: 1 }])
     expect(rig.proxy.accepted).toBe(2)
-    await eventually('the destroyed socket to be gone', () => rig!.proxy.connections === 1)
+    await eventually('the destroyed socket to be gone', () => rig.proxy.connections === 1)
   })
 
   it('(why) mysql2 3.x own query timeout hands the busy connection back to the pool', async () => {
@@ -112,11 +105,11 @@ describe('createMysqlDialect on MariaDB', () => {
   })
 
   it('reports pool state from mysql2 internals (a rename in mysql2 would show here)', async () => {
-    rig = await openFaultRig('dialect_pool_stats', { connectionLimit: 3 })
+    const rig = await openRig('dialect_pool_stats', { connectionLimit: 3 })
     expect(rig.dialect.poolStats()).toMatchObject({ connections: 0, idle: 0, inUse: 0, waiting: 0 })
     await rig.db.connection().execute(async (connection) => {
       await sql`select 1`.execute(connection)
-      expect(rig!.dialect.poolStats()).toMatchObject({ connections: 1, idle: 0, inUse: 1 })
+      expect(rig.dialect.poolStats()).toMatchObject({ connections: 1, idle: 0, inUse: 1 })
     })
     expect(rig.dialect.poolStats()).toMatchObject({ connections: 1, idle: 1, inUse: 0 })
   })

@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { Registry } from 'prom-client'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import {
   CHANNELS,
   ContactOverloadError,
@@ -11,25 +11,18 @@ import {
 } from '../../src/index.js'
 import { registerContactRepositoryMetrics } from '../../examples/prometheus/contact-repository-metrics.js'
 import { seed } from '../helpers/backends.js'
-import {
-  closeAdmin, eventually, expectQuiet, openFaultRig, rejection, trackUnhandledRejections, type FaultRig,
-} from './fault-rig.js'
+import { eventually, expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
 
-const unhandled = trackUnhandledRejections()
-let rig: FaultRig | undefined
+const openRig = useFaultRigs()
 const events: { channel: string; message: unknown }[] = []
 const listeners = Object.values(CHANNELS).map((channel) => {
   const listener = (message: unknown): void => { events.push({ channel, message }) }
   return [channel, listener] as const
 })
-afterEach(async () => {
+afterEach(() => {
   for (const [channel, listener] of listeners) unsubscribe(channel, listener)
   events.length = 0
-  await rig?.close()
-  rig = undefined
-  expect(unhandled).toEqual([])
 })
-afterAll(closeAdmin)
 
 /** A tracer that records what the repository does with its spans. */
 class RecordingTracer implements TracerLike {
@@ -69,7 +62,7 @@ function on(channel: string): unknown[] {
 
 describe('observability', () => {
   it('publishes hit, miss, batch, eviction, invalidation and error events, and one span per database batch', async () => {
-    rig = await openFaultRig('observability', { connectionLimit: 1 })
+    const rig = await openRig('observability', { connectionLimit: 1 })
     await rig.insert([seed(1, 1), seed(1, 2), seed(1, 3), seed(2, 4)])
     const tracer = new RecordingTracer()
     const repo = new ContactRepository({
@@ -105,7 +98,7 @@ describe('observability', () => {
 
     // A failed batch: an error event and a span that records it.
     await rig.proxy.down()
-    await eventually('the pool to drop its connections', () => rig!.dialect.poolStats().connections === 0)
+    await eventually('the pool to drop its connections', () => rig.dialect.poolStats().connections === 0)
     const failure = await rejection(repo.getMany(2, [4]))
     expect(failure).toBeInstanceOf(ContactQueryError)
     const failedEnd = on(CHANNELS.batchEnd)[1]
@@ -139,7 +132,7 @@ describe('observability', () => {
   })
 
   it('a tracer that throws changes nothing for callers: results, deadlines and slots are unaffected', async () => {
-    rig = await openFaultRig('observability_broken_tracer', { connectionLimit: 1 })
+    const rig = await openRig('observability_broken_tracer', { connectionLimit: 1 })
     await rig.insert([seed(1, 1), seed(2, 2)])
     const broken = (at: 'start' | 'end'): TracerLike => ({
       startSpan() {
@@ -158,7 +151,7 @@ describe('observability', () => {
   })
 
   it('the Prometheus example exports stats, pool state and event metrics', async () => {
-    rig = await openFaultRig('observability_prometheus', { connectionLimit: 2 })
+    const rig = await openRig('observability_prometheus', { connectionLimit: 2 })
     await rig.insert([seed(1, 1), seed(1, 2)])
     const repo = new ContactRepository({ db: rig.db, table: rig.table })
     const registry = new Registry()
@@ -167,7 +160,7 @@ describe('observability', () => {
       await repo.getMany(1, [1, 2, 3])
       await repo.getMany(1, [1, 2])
       await rig.proxy.down()
-      await eventually('the pool to drop its connections', () => rig!.dialect.poolStats().connections === 0)
+      await eventually('the pool to drop its connections', () => rig.dialect.poolStats().connections === 0)
       await rejection(repo.getMany(1, [9]))
       await rig.proxy.up()
       const text = await registry.metrics()

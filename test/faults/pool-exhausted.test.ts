@@ -1,21 +1,14 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ContactOverloadError, ContactRepository } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import { closeAdmin, expectQuiet, openFaultRig, trackUnhandledRejections, type FaultRig } from './fault-rig.js'
+import { expectQuiet, useFaultRigs } from './fault-rig.js'
 
-const unhandled = trackUnhandledRejections()
-let rig: FaultRig | undefined
-afterEach(async () => {
-  await rig?.close()
-  rig = undefined
-  expect(unhandled).toEqual([])
-})
-afterAll(closeAdmin)
+const openRig = useFaultRigs()
 
 describe('pool exhausted', () => {
   it('200 concurrent misses against a pool of 2: shed calls reject at once, accepted ones finish, no connection leaks', async () => {
     const tenants = Array.from({ length: 200 }, (_, i) => i + 1)
-    rig = await openFaultRig('pool_exhausted', { connectionLimit: 2 })
+    const rig = await openRig('pool_exhausted', { connectionLimit: 2 })
     await rig.insert(tenants.map((tenant) => seed(tenant, tenant)))
     const repo = new ContactRepository({
       db: rig.db,

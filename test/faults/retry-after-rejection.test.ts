@@ -1,22 +1,13 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ContactOverloadError, ContactQueryError, ContactRepository, ContactTimeoutError } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import {
-  closeAdmin, eventually, expectQuiet, openFaultRig, rejection, trackUnhandledRejections, type FaultRig,
-} from './fault-rig.js'
+import { eventually, expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
 
-const unhandled = trackUnhandledRejections()
-let rig: FaultRig | undefined
-afterEach(async () => {
-  await rig?.close()
-  rig = undefined
-  expect(unhandled).toEqual([])
-})
-afterAll(closeAdmin)
+const openRig = useFaultRigs()
 
 describe('a rejected batch followed by a retry', () => {
   it('after a failed query: the retry sends exactly one new query', async () => {
-    rig = await openFaultRig('retry_failed')
+    const rig = await openRig('retry_failed')
     await rig.insert([seed(1, 1), seed(1, 2), seed(1, 3)])
     const repo = new ContactRepository({ db: rig.db, table: rig.table })
 
@@ -35,7 +26,7 @@ describe('a rejected batch followed by a retry', () => {
   })
 
   it('after a deadline, while the late query is still running: the retry sends exactly one new query', async () => {
-    rig = await openFaultRig('retry_timeout', { queryTimeout: 10_000 })
+    const rig = await openRig('retry_timeout', { queryTimeout: 10_000 })
     await rig.insert([seed(1, 1), seed(1, 2)])
     const repo = new ContactRepository({ db: rig.db, table: rig.table, queryTimeout: 300 })
     // Opens a connection, so that the slow query below is really sent, not stuck connecting.
@@ -59,7 +50,7 @@ describe('a rejected batch followed by a retry', () => {
   })
 
   it('after being shed: the retry sends exactly one new query', async () => {
-    rig = await openFaultRig('retry_shed', { connectionLimit: 1 })
+    const rig = await openRig('retry_shed', { connectionLimit: 1 })
     await rig.insert([seed(1, 1), seed(2, 2)])
     const repo = new ContactRepository({
       db: rig.db, table: rig.table, maxConcurrentQueries: 1, maxQueuedQueries: 0,

@@ -1,22 +1,13 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ContactQueryError, ContactRepository, ContactTimeoutError } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import {
-  closeAdmin, eventually, expectQuiet, openFaultRig, rejection, trackUnhandledRejections, type FaultRig,
-} from './fault-rig.js'
+import { eventually, expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
 
-const unhandled = trackUnhandledRejections()
-let rig: FaultRig | undefined
-afterEach(async () => {
-  await rig?.close()
-  rig = undefined
-  expect(unhandled).toEqual([])
-})
-afterAll(closeAdmin)
+const openRig = useFaultRigs()
 
 describe('stale-if-error', () => {
   it('serves expired rows within the maximum staleness, says which and how old, and refuses beyond', async () => {
-    rig = await openFaultRig('stale_if_error')
+    const rig = await openRig('stale_if_error')
     await rig.insert([seed(1, 1), seed(1, 2), seed(1, 3)])
     let clock = 1_000_000
     const ttl = 1_000
@@ -28,7 +19,7 @@ describe('stale-if-error', () => {
     await repo.getMany(1, [1, 2, 9])
 
     await rig.proxy.down()
-    await eventually('the pool to drop its connections', () => rig!.dialect.poolStats().connections === 0)
+    await eventually('the pool to drop its connections', () => rig.dialect.poolStats().connections === 0)
 
     // Still fresh: no database needed, nothing stale.
     clock = loadedAt + ttl - 1
@@ -66,7 +57,7 @@ describe('stale-if-error', () => {
   })
 
   it('is off by default, and applies to deadlines too when a call asks for it', async () => {
-    rig = await openFaultRig('stale_default_off', { queryTimeout: 10_000 })
+    const rig = await openRig('stale_default_off', { queryTimeout: 10_000 })
     await rig.insert([seed(1, 1)])
     let clock = 0
     const repo = new ContactRepository({ db: rig.db, table: rig.table, ttl: 1_000, ttlJitter: 0, queryTimeout: 300, now: () => clock })

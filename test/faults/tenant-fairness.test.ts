@@ -1,28 +1,23 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { CHANNELS, ContactOverloadError, ContactRepository, type BatchStartEvent } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import { closeAdmin, eventually, expectQuiet, openFaultRig, outcome, trackUnhandledRejections, type FaultRig } from './fault-rig.js'
+import { eventually, expectQuiet, outcome, useFaultRigs } from './fault-rig.js'
 
-const unhandled = trackUnhandledRejections()
-let rig: FaultRig | undefined
+const openRig = useFaultRigs()
 const admitted: number[] = []
 const onBatchStart = (message: unknown): void => { admitted.push((message as BatchStartEvent).tenantId) }
-afterEach(async () => {
+afterEach(() => {
   unsubscribe(CHANNELS.batchStart, onBatchStart)
   admitted.length = 0
-  await rig?.close()
-  rig = undefined
-  expect(unhandled).toEqual([])
 })
-afterAll(closeAdmin)
 
 const STORM = 1
 const QUIET = [2, 3]
 
 describe("one tenant's miss storm", () => {
   it('does not starve the others: queued queries are admitted round-robin over tenants', async () => {
-    rig = await openFaultRig('fair_round_robin', { connectionLimit: 2 })
+    const rig = await openRig('fair_round_robin', { connectionLimit: 2 })
     const stormIds = Array.from({ length: 30 }, (_, i) => 100 + i)
     await rig.insert([...stormIds.map((id) => seed(STORM, id)), seed(2, 2), seed(3, 3)])
     const repo = new ContactRepository({
@@ -52,7 +47,7 @@ describe("one tenant's miss storm", () => {
   })
 
   it("is shed beyond the tenant's own queue share while other tenants are still admitted", async () => {
-    rig = await openFaultRig('fair_tenant_share', { connectionLimit: 2 })
+    const rig = await openRig('fair_tenant_share', { connectionLimit: 2 })
     const stormIds = Array.from({ length: 40 }, (_, i) => 100 + i)
     await rig.insert([...stormIds.map((id) => seed(STORM, id)), seed(2, 2), seed(3, 3)])
     const repo = new ContactRepository({
@@ -81,7 +76,7 @@ describe("one tenant's miss storm", () => {
   })
 
   it('arriving in the middle of the storm, behind its whole queue, it is admitted within the next two slots', async () => {
-    rig = await openFaultRig('fair_mid_storm', { connectionLimit: 2 })
+    const rig = await openRig('fair_mid_storm', { connectionLimit: 2 })
     const stormIds = Array.from({ length: 30 }, (_, i) => 100 + i)
     await rig.insert([...stormIds.map((id) => seed(STORM, id)), seed(2, 2)])
     const repo = new ContactRepository({
