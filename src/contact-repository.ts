@@ -241,10 +241,10 @@ export class ContactRepository {
     let hits = 0
     let negativeHits = 0
     let i = 0
+    // A job reading in 'no-fill' mode leaves no mark: the cache's order stays as it was.
+    const usedAt = noFill || partition === undefined ? 0 : this.#cache.tick()
     if (partition !== undefined) {
       const index = partition.index
-      // A job reading in 'no-fill' mode leaves no mark: the cache's order stays as it was.
-      const usedAt = noFill ? 0 : this.#cache.tick()
       for (; i < n; i++) {
         const id = ids[i] as number
         const entry = index.get(id)
@@ -267,7 +267,7 @@ export class ContactRepository {
       if (getManyChannel.hasSubscribers) this.#publishGetMany(tenantId, n, hits, 0, mode)
       return Promise.resolve({ rows, missing, stale: NO_STALE_ROWS })
     }
-    return this.#loadMisses(tenantId, ids, i, { rows, missing, stamp, now, partition, noFill, hits, options })
+    return this.#loadMisses(tenantId, ids, i, { rows, missing, stamp, now, usedAt, partition, noFill, hits, options })
   }
 
   /**
@@ -338,13 +338,14 @@ export class ContactRepository {
       missing: number[]
       stamp: number
       now: number
+      usedAt: number
       partition: Partition | undefined
       noFill: boolean
       hits: number
       options: GetManyOptions | undefined
     },
   ): Promise<GetManyResult> {
-    const { rows, missing, stamp, now, partition, noFill, options } = pass
+    const { rows, missing, stamp, now, usedAt, partition, noFill, options } = pass
     const staleLimit = options?.staleIfError ?? this.#options.staleIfError
     // From the first miss on, answers wait for the loads; keep their places in order.
     const slotIds: number[] = []
@@ -355,7 +356,7 @@ export class ContactRepository {
     let negativeHits = 0
     let misses = 0
     let joins = 0
-    const usedAt = noFill || partition === undefined ? 0 : this.#cache.tick()
+    let inflight = this.#loader.inflightOf(tenantId)
     for (let i = start; i < ids.length; i++) {
       const id = ids[i] as number
       const entry = partition?.index.get(id)
@@ -369,9 +370,11 @@ export class ContactRepository {
         slots.push(entry)
         continue
       }
-      let load = this.#loader.inflightOf(tenantId)?.get(id)
+      let load = inflight?.get(id)
       if (load === undefined) {
         load = this.#loader.enqueue(tenantId, id, !noFill)
+        // The tenant's registry exists from its first load on.
+        inflight ??= this.#loader.inflightOf(tenantId)
       } else {
         if (load.stamp === stamp) continue
         joins++
