@@ -23,7 +23,7 @@ export type JsonBodyResult =
  * Whether a `Content-Type` announces JSON: `application/json`, with no charset or UTF-8
  * (JSON has no other encoding since RFC 8259).
  */
-export function isJsonContentType(header: string | undefined): boolean {
+function isJsonContentType(header: string | undefined): boolean {
   if (header === undefined) return false
   const [type = '', ...parameters] = header.split(';')
   if (type.trim().toLowerCase() !== 'application/json') return false

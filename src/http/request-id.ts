@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 const USABLE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/
 
 /** Whether `value` may be reused as a request ID. */
-export function isUsableRequestId(value: unknown): value is string {
+function isUsableRequestId(value: unknown): value is string {
   return typeof value === 'string' && USABLE_REQUEST_ID.test(value)
 }
 
