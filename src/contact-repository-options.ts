@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
-import { TABLE_NAME } from './contacts-query.js'
-import type { InvalidationBus } from './invalidation-bus.js'
-import { MAX_TIMER_DELAY, checkOptionKeys, describeValue, integerOption } from './option-checks.js'
-import type { TracerLike } from './tracer.js'
+import { TABLE_NAME } from './contacts/contacts-query.js'
+import type { InvalidationBus } from './invalidation/invalidation-bus.js'
+import { MAX_TIMER_DELAY, checkOptionKeys, describeValue, integerOption } from './validation/option-checks.js'
+import type { TracerLike } from './observability/tracer.js'
 
 /**
  * Options of `new ContactRepository(options)`. Only `db` is required. Every option is
@@ -17,7 +17,7 @@ export interface ContactRepositoryOptions {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database type with the table
   readonly db: Kysely<any>
-  /** Table to read, optionally `schema.table`, with the columns of `sql/contacts.sql`. Default `'contacts'`. */
+  /** Table to read, optionally `schema.table`, with the columns of `src/contacts/contacts.sql`. Default `'contacts'`. */
   readonly table?: string
   /**
    * Most entries (rows and "not found" markers) held over all tenants. Default `100_000`.

@@ -1,11 +1,11 @@
-import { BatchLoader, type Batch, type PendingLoad } from './batch-loader.js'
-import type { Contact } from './contact.js'
+import { BatchLoader, type Batch, type PendingLoad } from './loading/batch-loader.js'
+import type { Contact } from './contacts/contact.js'
 import {
   resolveOptions,
   type ContactRepositoryOptions,
   type ResolvedOptions,
 } from './contact-repository-options.js'
-import { selectContacts } from './contacts-query.js'
+import { selectContacts } from './contacts/contacts-query.js'
 import {
   batchEndChannel,
   batchStartChannel,
@@ -19,24 +19,24 @@ import {
   type GetManyEvent,
   type InvalidationEvent,
   type TrustEvent,
-} from './diagnostics.js'
+} from './observability/diagnostics.js'
 import {
   ContactAbortError,
   ContactRepositoryClosedError,
   ContactValidationError,
   type ContactRepositoryError,
 } from './errors.js'
-import { assertIdList, assertTenantId } from './id-schema.js'
-import type { InvalidationMessage, InvalidationSubscriber } from './invalidation-bus.js'
-import { QueryLimiter } from './query-limiter.js'
-import { RollingSummary, type Summary } from './rolling-summary.js'
+import { assertIdList, assertTenantId } from './validation/id-schema.js'
+import type { InvalidationMessage, InvalidationSubscriber } from './invalidation/invalidation-bus.js'
+import { QueryLimiter } from './loading/query-limiter.js'
+import { RollingSummary, type Summary } from './observability/rolling-summary.js'
 import {
   TenantPartitionedCache,
   estimateEntryBytes,
   type CacheEntry,
   type Partition,
-} from './tenant-partitioned-cache.js'
-import { SPAN_STATUS_ERROR, type SpanLike } from './tracer.js'
+} from './cache/tenant-partitioned-cache.js'
+import { SPAN_STATUS_ERROR, type SpanLike } from './observability/tracer.js'
 
 /**
  * How a call uses the cache.

@@ -1,5 +1,5 @@
 import { isTransientDriverError } from './driver-errors.js'
-import type { ValidationIssue } from './validation-issue.js'
+import type { ValidationIssue } from './validation/validation-issue.js'
 
 /**
  * Every error this library throws or rejects with carries one of these codes.

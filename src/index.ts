@@ -7,9 +7,9 @@ export type {
   StaleRow,
 } from './contact-repository.js'
 export type { ContactRepositoryOptions } from './contact-repository-options.js'
-export type { Contact, ContactType, ContactsDatabase, ContactsTable } from './contact.js'
-export { CONTACTS_TABLE_SQL, createContactsTable } from './contacts-table.js'
-export type { CreateContactsTableOptions } from './contacts-table.js'
+export type { Contact, ContactType, ContactsDatabase, ContactsTable } from './contacts/contact.js'
+export { CONTACTS_TABLE_SQL, createContactsTable } from './contacts/contacts-table.js'
+export type { CreateContactsTableOptions } from './contacts/contacts-table.js'
 export {
   ContactAbortError,
   ContactOverloadError,
@@ -21,9 +21,9 @@ export {
   ContactValidationError,
 } from './errors.js'
 export type { ContactRepositoryErrorCode } from './errors.js'
-export type { ValidationIssue, ValidationIssueCode } from './validation-issue.js'
-export { idSchema, idListSchema } from './id-schema.js'
-export { CHANNELS } from './diagnostics.js'
+export type { ValidationIssue, ValidationIssueCode } from './validation/validation-issue.js'
+export { idSchema, idListSchema } from './validation/id-schema.js'
+export { CHANNELS } from './observability/diagnostics.js'
 export type {
   BatchEndEvent,
   BatchStartEvent,
@@ -31,10 +31,10 @@ export type {
   GetManyEvent,
   InvalidationEvent,
   TrustEvent,
-} from './diagnostics.js'
-export type { InvalidationBus, InvalidationMessage, InvalidationSubscriber } from './invalidation-bus.js'
-export type { Summary } from './rolling-summary.js'
-export type { SpanLike, TracerLike } from './tracer.js'
+} from './observability/diagnostics.js'
+export type { InvalidationBus, InvalidationMessage, InvalidationSubscriber } from './invalidation/invalidation-bus.js'
+export type { Summary } from './observability/rolling-summary.js'
+export type { SpanLike, TracerLike } from './observability/tracer.js'
 export { createGetManyHandler } from './http/get-many-handler.js'
 export type {
   GetManyAuth,
@@ -58,5 +58,5 @@ export { DEFAULT_PROBLEM_TYPE_BASE, PROBLEM_KINDS } from './http/problem-kinds.j
 export type { GetManyProblemKind, ProblemKindInfo } from './http/problem-kinds.js'
 export { createGetManyOpenApiDocument } from './http/get-many-openapi.js'
 export type { GetManyOpenApiOptions, OpenApiDocument } from './http/get-many-openapi.js'
-export { ContactWrites } from './contact-writes.js'
-export type { ContactChanges, ContactInvalidator, ContactWritesOptions } from './contact-writes.js'
+export { ContactWrites } from './invalidation/contact-writes.js'
+export type { ContactChanges, ContactInvalidator, ContactWritesOptions } from './invalidation/contact-writes.js'

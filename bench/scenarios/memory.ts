@@ -1,4 +1,4 @@
-import { PARTITION_OVERHEAD_BYTES } from '../../src/tenant-partitioned-cache.js'
+import { PARTITION_OVERHEAD_BYTES } from '../../src/cache/tenant-partitioned-cache.js'
 import type { HeapProbeInput, HeapProbeOutput } from '../probes/heap-probe.js'
 import { fillTenants, openBenchTable } from '../lib/bench-table.js'
 import { formatBytes, formatNumber, formatRatio } from '../lib/format.js'

@@ -4,7 +4,7 @@
  *   MYSQL_URL=mysql://app@127.0.0.1:3306/app CONTACTS_TABLE=contacts npx tsx examples/prometheus/server.ts
  *   curl -s localhost:9464/metrics | grep contact_repository_
  *
- * It expects the table of `src/contacts.sql` (it creates nothing) and reads a few IDs once
+ * It expects the table of `src/contacts/contacts.sql` (it creates nothing) and reads a few IDs once
  * a second so that the metrics move. Stop it with Ctrl-C.
  */
 import { createServer } from 'node:http'

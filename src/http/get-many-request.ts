@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { idSchema } from '../id-schema.js'
+import { idSchema } from '../validation/id-schema.js'
 
 /** Most IDs one get-many request may carry (the reference page's limit). */
 export const MAX_IDS_PER_REQUEST = 50

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { idSchema } from '../id-schema.js'
+import { idSchema } from '../validation/id-schema.js'
 
 /** ISO 8601 in UTC with a `Z`, as the repository always produces it. */
 const dateTime = z.iso.datetime()

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { ValidationIssueCode } from '../validation-issue.js'
+import type { ValidationIssueCode } from '../validation/validation-issue.js'
 
 // A record, so that a validation code added to the library without being listed here fails to compile.
 const CODES: Readonly<Record<ValidationIssueCode, true>> = {

@@ -1,6 +1,6 @@
 import type { z } from 'zod'
-import { MAX_REPORTED_ISSUES } from '../id-schema.js'
-import { issuesFromZod, type ValidationIssue } from '../validation-issue.js'
+import { MAX_REPORTED_ISSUES } from '../validation/id-schema.js'
+import { issuesFromZod, type ValidationIssue } from '../validation/validation-issue.js'
 import { formatFieldPath } from './field-path.js'
 import { MAX_IDS_PER_REQUEST, getManyRequestSchema } from './get-many-request.js'
 import type { FieldError } from './problem.js'

@@ -1,5 +1,5 @@
 import type { PoolOptions } from 'mysql2'
-import { MAX_TIMER_DELAY, checkOptionKeys, integerOption } from '../option-checks.js'
+import { MAX_TIMER_DELAY, checkOptionKeys, integerOption } from '../validation/option-checks.js'
 
 /** mysql2 settings this package owns: set them through the options named after them. */
 const OWNED_KEYS = ['connectionLimit', 'connectTimeout', 'waitForConnections', 'queueLimit', 'uri'] as const

@@ -1,5 +1,5 @@
 import { channel } from 'node:diagnostics_channel'
-import type { InvalidationMessage } from '../invalidation-bus.js'
+import type { InvalidationMessage } from '../invalidation/invalidation-bus.js'
 import type { DistrustReason } from './trust-monitor.js'
 
 /**

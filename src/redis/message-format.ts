@@ -1,4 +1,4 @@
-import type { InvalidationMessage } from '../invalidation-bus.js'
+import type { InvalidationMessage } from '../invalidation/invalidation-bus.js'
 
 /**
  * The text every bus writes on the channel, one Redis message per invalidation:

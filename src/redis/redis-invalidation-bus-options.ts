@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import { MAX_TIMER_DELAY, checkOptionKeys, integerOption } from '../option-checks.js'
+import { MAX_TIMER_DELAY, checkOptionKeys, integerOption } from '../validation/option-checks.js'
 
 /**
  * Options of `createRedisInvalidationBus`. `publisher`, `subscriber` and `channel` are

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { ContactValidationError } from '../errors.js'
-import { assertIdList, assertTenantId } from '../id-schema.js'
-import type { InvalidationBus, InvalidationMessage, InvalidationSubscriber } from '../invalidation-bus.js'
+import { assertIdList, assertTenantId } from '../validation/id-schema.js'
+import type { InvalidationBus, InvalidationMessage, InvalidationSubscriber } from '../invalidation/invalidation-bus.js'
 import {
   busTrustChannel,
   publishChannel,

@@ -1,4 +1,4 @@
-import type { InvalidationMessage } from '../invalidation-bus.js'
+import type { InvalidationMessage } from '../invalidation/invalidation-bus.js'
 
 /**
  * Invalidations that could not be published yet, merged and bounded.

@@ -2,7 +2,7 @@
 // and per-tenant caps with real rows).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ContactRepository } from '../../src/index.js'
-import { PARTITION_OVERHEAD_BYTES } from '../../src/tenant-partitioned-cache.js'
+import { PARTITION_OVERHEAD_BYTES } from '../../src/cache/tenant-partitioned-cache.js'
 import { BACKENDS, openBackend, seed, type TestBackend } from '../helpers/backends.js'
 
 describe.each(BACKENDS)('stats and partitions, on %s', (name) => {

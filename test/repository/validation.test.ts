@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ContactRepository, ContactValidationError, idListSchema, type ContactRepositoryOptions } from '../../src/index.js'
 import { openBackend, seed, type TestBackend } from '../helpers/backends.js'
-import { assertIdList } from '../../src/id-schema.js'
+import { assertIdList } from '../../src/validation/id-schema.js'
 
 let backend: TestBackend
 let contacts: ContactRepository

@@ -87,8 +87,8 @@ describe('source tree', () => {
     }
   })
 
-  it('ships src/contacts.sql identical to CONTACTS_TABLE_SQL', () => {
-    const shipped = readFileSync(join(src, 'contacts.sql'), 'utf8')
+  it('ships src/contacts/contacts.sql identical to CONTACTS_TABLE_SQL', () => {
+    const shipped = readFileSync(join(src, 'contacts', 'contacts.sql'), 'utf8')
       .split('\n')
       .filter((line) => !line.startsWith('--'))
       .join('\n')

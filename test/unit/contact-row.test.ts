@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeContactRow, toId, toUtcIsoString, type ContactRow } from '../../src/contact-row.js'
+import { decodeContactRow, toId, toUtcIsoString, type ContactRow } from '../../src/contacts/contact-row.js'
 import { ContactRowError } from '../../src/index.js'
 
 const row: ContactRow = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ContactOverloadError } from '../../src/index.js'
-import { QueryLimiter, type ReleaseSlot, type SlotRequest } from '../../src/query-limiter.js'
+import { QueryLimiter, type ReleaseSlot, type SlotRequest } from '../../src/loading/query-limiter.js'
 
 const limits = { maxConcurrent: 2, maxConcurrentPerTenant: 1, maxQueued: 4, maxQueuedPerTenant: 3, retryAfterMs: 250 }
 

@@ -10,7 +10,7 @@ import {
   estimateEntryBytes,
   type CacheEntry,
   type TenantPartitionedCacheLimits,
-} from '../../src/tenant-partitioned-cache.js'
+} from '../../src/cache/tenant-partitioned-cache.js'
 
 const contact = (id: number): Contact =>
   Object.freeze({

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ContactValidationError } from './errors.js'
+import { ContactValidationError } from '../errors.js'
 import { issuesFromZod } from './validation-issue.js'
 
 /**

@@ -1,5 +1,5 @@
 import type { IsolationLevel, Kysely, Transaction } from 'kysely'
-import { assertIdList, assertTenantId } from './id-schema.js'
+import { assertIdList, assertTenantId } from '../validation/id-schema.js'
 
 /** What {@link ContactWrites} needs from a repository; a `ContactRepository` has it. */
 export interface ContactInvalidator {

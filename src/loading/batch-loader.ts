@@ -1,11 +1,11 @@
-import type { Contact } from './contact.js'
-import { decodeContactRow, type ContactRow } from './contact-row.js'
+import type { Contact } from '../contacts/contact.js'
+import { decodeContactRow, type ContactRow } from '../contacts/contact-row.js'
 import {
   ContactQueryError,
   ContactRepositoryError,
   ContactRowError,
   ContactTimeoutError,
-} from './errors.js'
+} from '../errors.js'
 import type { QueryLimiter, ReleaseSlot, SlotRequest } from './query-limiter.js'
 
 /*

@@ -24,7 +24,7 @@ export interface Contact {
 /** A DATETIME column as a driver may hand it over: text (preferred), a `Date`, or input for writes. */
 type DateTimeColumn = ColumnType<Date | string, Date | string, Date | string>
 
-/** Kysely table type of the reference table in `sql/contacts.sql`. */
+/** Kysely table type of the reference table in `src/contacts/contacts.sql`. */
 export interface ContactsTable {
   id: Generated<number>
   tenant_id: number

@@ -1,6 +1,6 @@
 import { channel } from 'node:diagnostics_channel'
-import type { ContactRepositoryError } from './errors.js'
-import type { InvalidationMessage } from './invalidation-bus.js'
+import type { ContactRepositoryError } from '../errors.js'
+import type { InvalidationMessage } from '../invalidation/invalidation-bus.js'
 
 /**
  * `node:diagnostics_channel` channels the repository publishes to. Publishing costs nothing

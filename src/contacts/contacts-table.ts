@@ -2,7 +2,7 @@ import { SqliteAdapter, sql, type Kysely } from 'kysely'
 import { TABLE_NAME } from './contacts-query.js'
 
 /**
- * The reference MySQL/MariaDB table, as shipped in `sql/contacts.sql` (a test keeps the two
+ * The reference MySQL/MariaDB table, as shipped in `src/contacts/contacts.sql` (a test keeps the two
  * identical). IDs are global AUTO_INCREMENT values, which is why an ID can belong to
  * another tenant; DATETIME columns hold UTC.
  */

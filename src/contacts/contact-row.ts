@@ -1,5 +1,5 @@
 import type { Contact } from './contact.js'
-import { ContactRowError } from './errors.js'
+import { ContactRowError } from '../errors.js'
 
 /** The columns `getMany` selects, as the driver returns them (dates already cast to text). */
 export interface ContactRow {

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import type { Contact } from './contact.js'
+import type { Contact } from '../contacts/contact.js'
 import { IndexedMinHeap, type HeapItem } from './partition-heap.js'
 
 /** What the cache holds for one (tenant, id): a row, or `null` for "known not to exist". */

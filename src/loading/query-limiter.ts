@@ -1,4 +1,4 @@
-import { ContactOverloadError } from './errors.js'
+import { ContactOverloadError } from '../errors.js'
 
 /** Bounds of a {@link QueryLimiter}; validated by the repository's constructor. */
 export interface QueryLimiterLimits {
