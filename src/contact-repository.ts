@@ -1,4 +1,4 @@
-import { BatchLoader, type Batch, type PendingLoad } from './loading/batch-loader.js'
+import { BatchLoader, PendingLoad, type Batch } from './loading/batch-loader.js'
 import type { Contact } from './contacts/contact.js'
 import {
   resolveOptions,
@@ -28,13 +28,12 @@ import {
 } from './errors.js'
 import { assertIdList, assertTenantId } from './validation/id-schema.js'
 import type { InvalidationMessage, InvalidationSubscriber } from './invalidation/invalidation-bus.js'
-import { QueryLimiter } from './loading/query-limiter.js'
 import { RollingSummary, type Summary } from './observability/rolling-summary.js'
 import {
+  DUPLICATE,
+  MISS,
   TenantPartitionedCache,
-  estimateEntryBytes,
-  type CacheEntry,
-  type Partition,
+  type ExpiredEntry,
 } from './cache/tenant-partitioned-cache.js'
 import { SPAN_STATUS_ERROR, type SpanLike } from './observability/tracer.js'
 
@@ -127,6 +126,7 @@ export interface ContactRepositoryStats {
 
 const NO_STALE_ROWS: readonly StaleRow[] = Object.freeze([])
 const CACHE_MODES: readonly string[] = ['normal', 'no-fill', 'bypass']
+const NO_ENTRIES: ReadonlyMap<number, number> = new Map()
 
 interface Counters {
   hits: number
@@ -144,16 +144,45 @@ interface Counters {
 }
 
 /**
- * Contacts by ID for many tenants: a tenant-partitioned LRU in front of one batched query.
+ * The answers of one call from its first miss on, in request order: rows and "not found"
+ * read from the cache, and loads to wait for.
+ */
+class PendingAnswers {
+  readonly ids: number[] = []
+  readonly answers: (Contact | null | PendingLoad)[] = []
+  readonly batches: Batch[] = []
+  /** Expired entries of the loaded IDs, kept for stale-if-error. */
+  expired: Map<number, ExpiredEntry> | undefined
+
+  constructor(readonly staleLimit: number) {}
+
+  add(id: number, answer: Contact | null | PendingLoad): void {
+    this.ids.push(id)
+    this.answers.push(answer)
+  }
+
+  wait(batch: Batch): void {
+    const batches = this.batches
+    if (batch !== batches[batches.length - 1] && !batches.includes(batch)) batches.push(batch)
+  }
+}
+
+/**
+ * Contacts by ID for many tenants: a tenant-partitioned cache in front of one batched query.
  *
  * `getMany` answers hits from the cache, loads only the misses (one query per tenant per
  * tick, shared by every concurrent caller), caches what it loaded, and returns rows in
  * request order plus the IDs not found. Guarantees are listed in the README.
+ *
+ * The read path, top to bottom: `getMany` validates, looks the tenant's partition up once, and
+ * reads every ID in one loop, answering hits and joining or starting loads for misses
+ * (`BatchLoader`, `src/loading/batch-loader.ts`, which sends one query per tenant per tick and
+ * holds the batch contract); `#answer` waits for the loads and builds the ordered result;
+ * `#fill`, called by the loader when a batch succeeded, caches what may be cached.
  */
 export class ContactRepository {
   readonly #options: ResolvedOptions
   readonly #cache: TenantPartitionedCache
-  readonly #limiter: QueryLimiter
   readonly #loader: BatchLoader
   readonly #counters: Counters = {
     hits: 0, negativeHits: 0, misses: 0, inflightJoins: 0, queries: 0, rowsFetched: 0,
@@ -165,11 +194,9 @@ export class ContactRepository {
   readonly #unsubscribe: (() => void) | undefined
   // What this repository subscribed with; passed back to `publish` so the bus skips it.
   readonly #subscriber: InvalidationSubscriber
-  // Incremented by every getMany pass; see CacheEntry.stamp.
-  #stamp = 0
   #trusted = true
-  // Changes whenever trust changes; a batch sent in another epoch may have missed messages.
-  #trustEpoch = 0
+  // The loader's sentCount when trust last changed: a batch sent before may have missed messages.
+  #trustChangedAfter = 0
   #closed = false
 
   constructor(options: ContactRepositoryOptions) {
@@ -179,25 +206,23 @@ export class ContactRepository {
       this.#counters.evictions += count
       if (evictChannel.hasSubscribers) evictChannel.publish({ reason, count } satisfies EvictionEvent)
     })
-    this.#limiter = new QueryLimiter({
-      maxConcurrent: resolved.maxConcurrentQueries,
-      maxConcurrentPerTenant: resolved.maxConcurrentQueriesPerTenant,
-      maxQueued: resolved.maxQueuedQueries,
-      maxQueuedPerTenant: resolved.maxQueuedQueriesPerTenant,
-      retryAfterMs: resolved.overloadRetryAfter,
-    })
     this.#loader = new BatchLoader({
       query: (tenantId, ids) => selectContacts(resolved.db, resolved.table, tenantId, ids),
       fill: (batch, loads) => { this.#fill(batch, loads) },
-      epoch: () => this.#trustEpoch,
-      limiter: this.#limiter,
+      events: {
+        batchStart: (batch) => { this.#onBatchStart(batch) },
+        batchEnd: (batch, durationMs, rows, error) => { this.#onBatchEnd(batch, durationMs, rows, error) },
+      },
+      limits: {
+        maxConcurrent: resolved.maxConcurrentQueries,
+        maxConcurrentPerTenant: resolved.maxConcurrentQueriesPerTenant,
+        maxQueued: resolved.maxQueuedQueries,
+        maxQueuedPerTenant: resolved.maxQueuedQueriesPerTenant,
+        retryAfterMs: resolved.overloadRetryAfter,
+      },
       maxBatchSize: resolved.maxBatchSize,
       queryTimeout: resolved.queryTimeout,
       now: resolved.now,
-      onBatchStart: (batch) => { this.#onBatchStart(batch) },
-      onBatchEnd: (batch, durationMs, rows, error) => {
-        this.#onBatchEnd(batch, durationMs, rows, error)
-      },
     })
     this.#subscriber = {
       onInvalidation: (message) => { this.#apply(message, 'bus') },
@@ -229,45 +254,66 @@ export class ContactRepository {
     if (signal?.aborted === true) return Promise.reject(new ContactAbortError(signal.reason))
     if (mode === 'bypass') return this.#bypass(tenantId, ids, signal)
 
-    // The hit path: no allocation beyond the two result arrays, one clock read per call, a
-    // lookup and a store per ID (see TenantPartitionedCache for why hits do not move entries).
-    const stamp = ++this.#stamp
-    const now = this.#options.now()
-    const noFill = mode === 'no-fill'
-    const partition = this.#cache.partition(tenantId)
+    // One pass over the IDs, in order. Until the first miss, answers go straight into the
+    // result; from it on they wait, in order, with the loads (see PendingAnswers). A 'no-fill'
+    // pass leaves no trace in the cache, so it cannot mark entries to drop duplicates: it
+    // drops them up front instead.
+    const cache = this.#cache
+    const fill = mode === 'normal'
+    const list = fill ? ids : [...new Set(ids)]
+    const now = cache.relative(this.#options.now())
+    const pass = cache.nextPass()
+    const index = cache.partition(tenantId)?.index ?? NO_ENTRIES
     const rows: Contact[] = []
     const missing: number[] = []
-    const n = ids.length
+    let pending: PendingAnswers | undefined
+    let inflight = this.#loader.inflightOf(tenantId)
     let hits = 0
     let negativeHits = 0
-    let i = 0
-    // A job reading in 'no-fill' mode leaves no mark: the cache's order stays as it was.
-    const usedAt = noFill || partition === undefined ? 0 : this.#cache.tick()
-    if (partition !== undefined) {
-      const index = partition.index
-      for (; i < n; i++) {
-        const id = ids[i] as number
-        const entry = index.get(id)
-        if (entry === undefined || entry.expiresAt <= now) break
-        if (entry.stamp === stamp) continue
-        entry.stamp = stamp
-        if (usedAt > entry.usedAt) entry.usedAt = usedAt
+    let misses = 0
+    let joins = 0
+    for (let i = 0; i < list.length; i++) {
+      const id = list[i] as number
+      const answer = fill ? cache.read(index, id, now, pass) : cache.peek(index, id, now)
+      if (answer === DUPLICATE) continue
+      if (answer !== MISS) {
         hits++
-        if (entry.row === null) {
-          missing.push(id)
-          negativeHits++
-        } else {
-          rows.push(entry.row)
-        }
+        if (answer === null) negativeHits++
+        if (pending !== undefined) pending.add(id, answer)
+        else if (answer === null) missing.push(id)
+        else rows.push(answer)
+        continue
       }
+      let load = inflight?.get(id)
+      if (load === undefined) {
+        load = this.#loader.enqueue(tenantId, id, fill)
+        // The tenant's registry exists from its first load on.
+        inflight ??= this.#loader.inflightOf(tenantId)
+      } else {
+        if (load.stamp === pass) continue
+        joins++
+        if (fill) load.fill = true
+      }
+      load.stamp = pass
+      misses++
+      if (fill) cache.recordMiss(tenantId, id)
+      pending ??= new PendingAnswers(options?.staleIfError ?? this.#options.staleIfError)
+      if (pending.staleLimit > 0) {
+        const expired = cache.expired(index, id)
+        if (expired !== undefined) (pending.expired ??= new Map()).set(id, expired)
+      }
+      pending.add(id, load)
+      pending.wait(load.batch)
     }
-    this.#counters.hits += hits
-    this.#counters.negativeHits += negativeHits
-    if (i === n) {
-      if (getManyChannel.hasSubscribers) this.#publishGetMany(tenantId, n, hits, 0, mode)
-      return Promise.resolve({ rows, missing, stale: NO_STALE_ROWS })
-    }
-    return this.#loadMisses(tenantId, ids, i, { rows, missing, stamp, now, usedAt, partition, noFill, hits, options })
+    const counters = this.#counters
+    counters.hits += hits
+    counters.negativeHits += negativeHits
+    counters.misses += misses
+    counters.inflightJoins += joins
+    if (fill) cache.recordAccesses(hits, misses)
+    if (getManyChannel.hasSubscribers) this.#publishGetMany(tenantId, ids.length, hits, misses, mode)
+    if (pending === undefined) return Promise.resolve({ rows, missing, stale: NO_STALE_ROWS })
+    return this.#answer(pending, rows, missing, signal)
   }
 
   /**
@@ -309,8 +355,8 @@ export class ContactRepository {
       bytes: this.#cache.bytes,
       tenants: this.#cache.tenants,
       inflight: this.#loader.inflight,
-      activeQueries: this.#limiter.active,
-      queuedQueries: this.#limiter.queued,
+      activeQueries: this.#loader.activeQueries,
+      queuedQueries: this.#loader.queuedQueries,
       trusted: this.#trusted,
       batchSize: this.#batchSizes.summary(),
       batchDurationMs: this.#batchDurations.summary(),
@@ -329,99 +375,34 @@ export class ContactRepository {
     return Promise.resolve()
   }
 
-  async #loadMisses(
-    tenantId: number,
-    ids: readonly number[],
-    start: number,
-    pass: {
-      rows: Contact[]
-      missing: number[]
-      stamp: number
-      now: number
-      usedAt: number
-      partition: Partition | undefined
-      noFill: boolean
-      hits: number
-      options: GetManyOptions | undefined
-    },
-  ): Promise<GetManyResult> {
-    const { rows, missing, stamp, now, usedAt, partition, noFill, options } = pass
-    const staleLimit = options?.staleIfError ?? this.#options.staleIfError
-    // From the first miss on, answers wait for the loads; keep their places in order.
-    const slotIds: number[] = []
-    const slots: (CacheEntry | PendingLoad)[] = []
-    const batches: Batch[] = []
-    let expired: Map<number, CacheEntry> | undefined
-    let hits = 0
-    let negativeHits = 0
-    let misses = 0
-    let joins = 0
-    let inflight = this.#loader.inflightOf(tenantId)
-    for (let i = start; i < ids.length; i++) {
-      const id = ids[i] as number
-      const entry = partition?.index.get(id)
-      if (entry !== undefined && entry.expiresAt > now) {
-        if (entry.stamp === stamp) continue
-        entry.stamp = stamp
-        if (usedAt > entry.usedAt) entry.usedAt = usedAt
-        hits++
-        if (entry.row === null) negativeHits++
-        slotIds.push(id)
-        slots.push(entry)
-        continue
-      }
-      let load = inflight?.get(id)
-      if (load === undefined) {
-        load = this.#loader.enqueue(tenantId, id, !noFill)
-        // The tenant's registry exists from its first load on.
-        inflight ??= this.#loader.inflightOf(tenantId)
-      } else {
-        if (load.stamp === stamp) continue
-        joins++
-        if (!noFill) load.fill = true
-      }
-      load.stamp = stamp
-      misses++
-      if (entry !== undefined && staleLimit > 0) (expired ??= new Map()).set(id, entry)
-      if (load.batch !== batches[batches.length - 1] && !batches.includes(load.batch)) {
-        batches.push(load.batch)
-      }
-      slotIds.push(id)
-      slots.push(load)
-    }
-    const counters = this.#counters
-    counters.hits += hits
-    counters.negativeHits += negativeHits
-    counters.misses += misses
-    counters.inflightJoins += joins
-    if (getManyChannel.hasSubscribers) {
-      this.#publishGetMany(tenantId, ids.length, pass.hits + hits, misses, noFill ? 'no-fill' : 'normal')
-    }
-
+  // Waits for the loads of a call and builds its result in request order. When a batch failed
+  // and stale-if-error applies, expired entries recent enough stand in for its rows.
+  async #answer(pending: PendingAnswers, rows: Contact[], missing: number[], signal: AbortSignal | undefined): Promise<GetManyResult> {
     let failure: ContactRepositoryError | undefined
     try {
-      await settled(batches, options?.signal)
+      await settled(pending.batches, signal)
     } catch (error) {
-      if (error instanceof ContactAbortError || expired === undefined) throw error
+      if (error instanceof ContactAbortError || pending.expired === undefined) throw error
       failure = error as ContactRepositoryError
     }
     let stale: StaleRow[] | undefined
     const at = this.#options.now()
-    for (let k = 0; k < slots.length; k++) {
-      const slot = slots[k] as CacheEntry | PendingLoad
-      let row = slot.row
+    const { ids, answers } = pending
+    for (let k = 0; k < answers.length; k++) {
+      const answer = answers[k] as Contact | null | PendingLoad
+      let row = answer instanceof PendingLoad ? answer.row : answer
       if (row === undefined) {
         // Only reachable after a failure: serve the expired entry if it is recent enough.
-        const id = slotIds[k] as number
-        const old = expired?.get(id)
-        if (old === undefined || at - old.expiresAt > staleLimit) throw failure as Error
+        const id = ids[k] as number
+        const old = pending.expired?.get(id)
+        if (old === undefined || at - old.expiresAt > pending.staleLimit) throw failure as Error
         ;(stale ??= []).push({ id, ageMs: at - old.fetchedAt })
         row = old.row
       }
-      if (row === null) missing.push(slotIds[k] as number)
+      if (row === null) missing.push(ids[k] as number)
       else rows.push(row)
     }
-    if (stale !== undefined) counters.staleServed += stale.length
+    if (stale !== undefined) this.#counters.staleServed += stale.length
     return { rows, missing, stale: stale ?? NO_STALE_ROWS }
   }
 
@@ -440,31 +421,25 @@ export class ContactRepository {
     return { rows, missing, stale: NO_STALE_ROWS }
   }
 
+  // Caches a successful batch's loads. Their lifetime counts from when the query was sent
+  // (the rows are at least that fresh), and is cut to `untrustedTtl` when the bus could not
+  // deliver at any time since then: an invalidation may have been missed.
   #fill(batch: Batch, loads: readonly PendingLoad[]): void {
     const { ttl, notFoundTtl, ttlJitter, untrustedTtl } = this.#options
-    // A batch sent before the last change of trust may have missed an invalidation.
-    const trusted = this.#trusted && batch.sentEpoch === this.#trustEpoch
+    const trusted = this.#trusted && batch.sequence > this.#trustChangedAfter
     const ids: number[] = []
-    const entries: CacheEntry[] = []
+    const rows: (Contact | null)[] = []
+    const expiresAt: number[] = []
     for (const load of loads) {
       const row = load.row as Contact | null
       let lifetime = row === null ? notFoundTtl : ttl
       if (!trusted) lifetime = Math.min(lifetime, untrustedTtl)
       if (lifetime === 0) continue
-      lifetime -= lifetime * ttlJitter * Math.random()
       ids.push(load.id)
-      entries.push({
-        row,
-        fetchedAt: batch.sentAt,
-        expiresAt: batch.sentAt + lifetime,
-        bytes: estimateEntryBytes(row),
-        stamp: 0,
-        id: load.id,
-        movedAt: 0,
-        usedAt: 0,
-      })
+      rows.push(row)
+      expiresAt.push(batch.sentAt + lifetime - lifetime * ttlJitter * Math.random())
     }
-    this.#cache.setMany(batch.tenantId, ids, entries)
+    this.#cache.store(batch.tenantId, ids, rows, batch.sentAt, expiresAt)
   }
 
   #invalidate(message: InvalidationMessage): Promise<void> {
@@ -496,7 +471,7 @@ export class ContactRepository {
   #setTrusted(trusted: boolean): void {
     if (trusted === this.#trusted) return
     this.#trusted = trusted
-    this.#trustEpoch++
+    this.#trustChangedAfter = this.#loader.sentCount
     // Whatever arrived while we could not hear the bus may be stale: start over.
     if (!trusted) {
       this.#cache.clear()

@@ -1,31 +1,70 @@
-import { LRUCache } from 'lru-cache'
 import type { Contact } from '../contacts/contact.js'
-import { IndexedMinHeap, type HeapItem } from './partition-heap.js'
+import { FrequencySketch, hashKey } from './frequency-sketch.js'
+import { INITIAL_WINDOW_FRACTION, WindowClimber } from './window-climber.js'
 
-/** What the cache holds for one (tenant, id): a row, or `null` for "known not to exist". */
-export interface CacheEntry {
-  /** The frozen row, or `null` when the ID does not exist for this tenant (a negative entry). */
-  readonly row: Contact | null
-  /** Clock time (see `now`) after which the entry is expired; kept for stale-if-error. */
-  readonly expiresAt: number
-  /** Clock time at which the entry was read from the database. */
-  readonly fetchedAt: number
-  /** Estimated heap bytes, counted against `maxBytes`/`maxBytesPerTenant`. */
-  readonly bytes: number
-  /**
-   * The `getMany` pass that last saw this entry. Lets one pass drop duplicate IDs without
-   * building a Set, which would cost more than the lookups themselves on the hit path.
-   */
-  stamp: number
-  /** The contact ID, so that eviction can find the key of an entry it looks at. */
-  id: number
-  /** The cache's clock when the entry last moved to its partition's most recent end. */
-  movedAt: number
-  /** The cache's clock at the last `getMany` that used the entry (0 if none since it was stored). */
-  usedAt: number
-}
+/*
+ * The policy, in one place.
+ *
+ * What stays cached is decided across all tenants at once by W-TinyLFU, the policy of Caffeine
+ * (Einziger, Friedman & Manes, "TinyLFU: A Highly Efficient Cache Admission Policy"):
+ *
+ * - Window. A new entry enters a small recency window (1% of the capacity at first). Entries
+ *   there are kept in LRU order; a burst of new keys replaces window entries, not the proven
+ *   ones in the main region.
+ * - Main region and admission. The entry the window pushes out is a candidate for the main
+ *   region. When the cache is full, it is admitted only if it was asked for more often lately
+ *   than the main region's victim (the least recently used entry of its probation segment);
+ *   otherwise the candidate itself goes. "More often" is estimated by a 4-bit count-min sketch
+ *   (`FrequencySketch`) that remembers keys that are no longer cached, so a key that keeps
+ *   coming back earns its place while a one-off scan does not. A candidate of frequency 6 or
+ *   more that loses is still admitted once in 128 tries, so that an attacker who inflates a
+ *   victim's count (hash flooding) cannot freeze the cache.
+ * - Segments. The main region is a segmented LRU: probation (new arrivals, and the victims'
+ *   side) and protected (80% of the main region: entries used again while in probation). An
+ *   entry used while protected stays; protected overflow goes back to probation.
+ * - Aging. After ten accesses per entry of capacity every counter of the sketch is halved (and
+ *   so are the hit counts kept in the entries, see below), so past popularity fades.
+ * - Adaptive window. The best window size depends on the workload: recency-heavy traffic (the
+ *   ORM traces) wants a large window, frequency- and loop-heavy traffic (Zipf, scans, loops) a
+ *   small one. A hill climber (`WindowClimber`) compares the hit rate of successive samples and
+ *   moves capacity between the window and the protected segment in whichever direction helps.
+ *
+ * How this implementation keeps a hit cheap (measured in bench/, see the README):
+ *
+ * - A hit does not move the entry and does not touch the sketch. It increments a small hit
+ *   counter in the entry's record, beside the row and the expiry it reads anyway. The counter is
+ *   folded into the sketch when the entry is next looked at by the policy (reaching the old end
+ *   of its segment, being evicted or invalidated), and it is also what tells the policy that the
+ *   entry was used since it last moved: the moves a hit would have made (to the recent end of the
+ *   window, from probation to protected, to the recent end of protected) are made then, in the
+ *   manner of CLOCK. The sketch is incremented on misses, which pay for a query anyway. So a hit
+ *   costs one index lookup and one record, and the estimate is the same sum Caffeine's sketch
+ *   holds: the accesses before the entry came in, plus those since.
+ * - Entries live in a slab: one record of four slots per entry in a plain array (row, expiry,
+ *   the pass that last read it, hit count) and the policy's links in typed arrays by slot. A
+ *   tenant's partition is a plain `Map` from contact ID to record, so two (tenant, id) pairs can
+ *   never share a key, and a hit is one lookup in the tenant's own map. The regions are
+ *   intrusive doubly-linked lists over the slab; no entry has an object of its own.
+ *
+ * Bounds, checked after every fill:
+ *
+ * - Per tenant (`maxEntriesPerTenant`, `maxBytesPerTenant`): a tenant over its own bound gives
+ *   up its own entries, oldest filled first, with a second chance (CLOCK) for entries used since
+ *   they last moved. The order is the partition map's insertion order; nothing else is kept.
+ * - Global (`maxEntries`, `maxBytes`, each partition counted at `PARTITION_OVERHEAD_BYTES`): the
+ *   W-TinyLFU eviction above.
+ *
+ * lru-cache is not used here, and the README gives the figures: its own index and order cost
+ * 45 bytes per entry beside the partition index a tenant-partitioned hit needs, an instance per
+ * tenant costs about 2.9 KiB, and an instance's `max` cannot follow an adaptive window.
+ */
 
-/** Why an entry left the cache, as reported to `onEvict`. */
+/** What {@link TenantPartitionedCache.read} returns for an ID it cannot answer. */
+export const MISS: unique symbol = Symbol('miss')
+/** What {@link TenantPartitionedCache.read} returns for an ID already answered in this pass. */
+export const DUPLICATE: unique symbol = Symbol('duplicate')
+
+/** Why entries left the cache, as reported to `onEvict`. */
 export type EvictionReason = 'tenant-cap' | 'global-cap'
 
 /** Limits of a {@link TenantPartitionedCache}; validated by the repository's constructor. */
@@ -36,75 +75,110 @@ export interface TenantPartitionedCacheLimits {
   readonly maxBytesPerTenant: number
 }
 
-/**
- * Heap cost of one partition before it holds anything: an `LRUCache` instance has some 70
- * fields plus a `Map` and growable arrays, and the partition its own index `Map`. It is counted against `maxBytes` so that 100,000
- * small tenants cannot grow the heap past the bound. Measured by the memory benchmark.
- */
-export const PARTITION_OVERHEAD_BYTES = 2900
-
-/** Fixed part of an entry's estimated size (entry, row object, LRU slot, map entry); measured. */
-const ENTRY_OVERHEAD_BYTES = 360
-
-/** One tenant's entries, in the order they last moved to the most recent end. */
-export class Partition implements HeapItem {
-  readonly tenantId: number
-  readonly entries: LRUCache<number, CacheEntry>
-  /** The same entries by ID, for the hit path: a `Map` lookup costs half of lru-cache's `peek`. */
-  readonly index = new Map<number, CacheEntry>()
-  /** A lower bound of `movedAt` of the partition's least recent entry. */
-  heapKey = 0
-  heapIndex = -1
-
-  constructor(tenantId: number, entries: LRUCache<number, CacheEntry>) {
-    this.tenantId = tenantId
-    this.entries = entries
-  }
+/** An expired entry, as stale-if-error may still serve it. */
+export interface ExpiredEntry {
+  readonly row: Contact | null
+  /** Clock time at which the row was read from the database. */
+  readonly fetchedAt: number
+  /** Clock time at which it expired. */
+  readonly expiresAt: number
 }
 
 /**
- * A bounded cache partitioned by tenant: one lru-cache instance per tenant, dropped in O(1) by
- * `deleteTenant`, whose order is the order in which entries last moved to its recent end.
- *
- * A hit does not move the entry there (lru-cache's `get` costs twice its `peek`, and the hit
- * path is the product); it only records the clock in `usedAt`. Eviction looks at the least
- * recent entry: if it was used since it last moved, it gets a second chance (it moves to the
- * recent end) and the next one is looked at; otherwise it goes. This is the CLOCK
- * approximation of LRU, on lru-cache's list. A tenant over its own bound evicts its own
- * entries; when the whole cache is over a bound, a heap of partitions ordered by their least
- * recent entry picks the tenant, so a big busy tenant's cold rows go before a small tenant's
- * fresh ones.
- *
- * Keys never mix tenant and ID into one value, so two (tenant, id) pairs cannot collide.
- * Partitions are created without lru-cache's `max`, which would preallocate arrays for `max`
- * entries in every partition; `maxSize` bounds them instead and their arrays grow on demand.
+ * Heap cost of one tenant's partition before it holds anything: the partition object, its
+ * index `Map` and its entry in the map of tenants. It is counted against `maxBytes` so that
+ * 100,000 small tenants cannot grow the heap past the bound. Measured by the memory benchmark.
+ */
+export const PARTITION_OVERHEAD_BYTES = 260
+
+/**
+ * Fixed part of an entry's estimated size: the frozen row object, its record in the slab and
+ * the policy's arrays, its partition index entry and its share of the sketch; measured.
+ */
+const ENTRY_OVERHEAD_BYTES = 208
+
+/** One tenant's entries: contact ID -> offset of the entry's record in the slab. */
+export class Partition {
+  readonly tenantId: number
+  /** The partition's number in the slab (its entries point back to it by number). */
+  readonly number: number
+  readonly index = new Map<number, number>()
+  /** Estimated bytes of the partition's entries. */
+  bytes = 0
+
+  constructor(tenantId: number, number: number) {
+    this.tenantId = tenantId
+    this.number = number
+  }
+}
+
+// A record is three slots of `#records`: the row (or null: "not found"), the expiry (integer
+// milliseconds since `#base`, so that it stays a small integer V8 keeps unboxed), and a mark:
+// the pass that last read it (duplicate detection within one getMany) times 16, plus the hits
+// since the policy last looked at the entry (0 to 15). A hit reads and writes the mark once.
+const ROW = 0
+const EXPIRES = 1
+const MARK = 2
+const RECORD = 3
+const HITS_MASK = 15
+const PASS_SHIFT = 4
+
+const NIL = -1
+const FREE = 0
+const WINDOW = 1
+const PROBATION = 2
+const PROTECTED = 3
+
+const MAX_HITS = 15
+// Keeps expiries and marks in V8's small-integer range: past these, they are renumbered.
+const REBASE_AFTER_MS = 2 ** 29
+const MAX_PASS = 2 ** 26
+// Caffeine moves at most this many entries per window adjustment; the rest waits for the next call.
+const MAX_TRANSFER = 1000
+// A candidate at least this popular that loses the admission contest still wins 1 in 128 times.
+const WARM_CANDIDATE = 6
+
+/**
+ * A bounded cache of contact rows for many tenants, evicting by W-TinyLFU across all tenants;
+ * the policy and the layout are described at the top of this file. It holds no clock and no
+ * I/O: its owner passes times in and calls it from one place (`ContactRepository`).
  */
 export class TenantPartitionedCache {
   readonly #limits: TenantPartitionedCacheLimits
   readonly #onEvict: (reason: EvictionReason, count: number) => void
-  readonly #tenants = new Map<number, Partition>()
-  readonly #byLeastRecent = new IndexedMinHeap<Partition>()
-  #clock = 0
+  #partitions = new Map<number, Partition>()
+  // Partitions by number, and the numbers free for reuse.
+  #numbered: (Partition | undefined)[] = []
+  #freeNumbers: number[] = []
+  #records: unknown[] = []
+  #next = new Int32Array(0)
+  #prev = new Int32Array(0)
+  #region = new Uint8Array(0)
+  #ids = new Float64Array(0)
+  // Milliseconds since `#base`, like expiries.
+  #fetchedAt = new Int32Array(0)
+  #owner = new Int32Array(0)
+  // Slots the arrays hold, slots ever used (the slab's high-water mark), and the head of the
+  // free slots' list (linked through #next).
+  #capacity = 0
+  #used = 0
+  #free = NIL
+  readonly #head = new Int32Array([NIL, NIL, NIL, NIL])
+  readonly #tail = new Int32Array([NIL, NIL, NIL, NIL])
+  readonly #size = new Int32Array(4)
+  #windowMax: number
+  #protectedMax: number
+  #pendingAdjustment = 0
+  readonly #climber: WindowClimber
+  // Allocated at the first miss: a repository that never loads anything costs nothing. It must
+  // count from the start: keys of a loop seen before the cache filled up would otherwise look
+  // rarer than the rest (measured: 8 points lost on the glimpse trace at 1000 entries).
+  #sketch: FrequencySketch | undefined
+  #base = Number.NaN
+  #pass = 0
   #entries = 0
   #bytes = 0
   #evicted = 0
-
-  // One dispose/onInsert pair shared by every partition keeps the global counters exact
-  // for every way an entry can come and go (set, replace, evict, delete).
-  #inserted(partition: Partition, entry: CacheEntry, id: number, reason: string): void {
-    if (reason === 'update') return
-    partition.index.set(id, entry)
-    this.#entries++
-    this.#bytes += entry.bytes
-  }
-
-  #disposed(partition: Partition, entry: CacheEntry, id: number, reason: string): void {
-    // On a replace lru-cache disposes of the old entry before inserting the new one.
-    if (partition.index.get(id) === entry) partition.index.delete(id)
-    this.#entries--
-    this.#bytes -= entry.bytes
-    if (reason === 'evict') this.#evicted++
-  }
 
   constructor(
     limits: TenantPartitionedCacheLimits,
@@ -112,6 +186,10 @@ export class TenantPartitionedCache {
   ) {
     this.#limits = limits
     this.#onEvict = onEvict
+    const capacity = limits.maxEntries
+    this.#windowMax = capacity - Math.floor((1 - INITIAL_WINDOW_FRACTION) * capacity)
+    this.#protectedMax = Math.floor(PROTECTED_SHARE * (capacity - this.#windowMax))
+    this.#climber = new WindowClimber(capacity, 10 * capacity)
   }
 
   /** Number of entries, rows and negative entries, over all tenants. */
@@ -121,163 +199,488 @@ export class TenantPartitionedCache {
 
   /** Estimated heap bytes of all entries and partitions. */
   get bytes(): number {
-    return this.#bytes + this.#tenants.size * PARTITION_OVERHEAD_BYTES
+    return this.#bytes + this.#partitions.size * PARTITION_OVERHEAD_BYTES
   }
 
   /** Number of tenants holding at least one entry. */
   get tenants(): number {
-    return this.#tenants.size
+    return this.#partitions.size
+  }
+
+  /** Entries the recency window may hold now (it adapts; see the policy above). */
+  get windowCapacity(): number {
+    return this.#windowMax
+  }
+
+  /** Entries in each region now: `window + probation + protected === entries`. */
+  regionSizes(): { readonly window: number; readonly probation: number; readonly protected: number } {
+    const size = this.#size
+    return { window: size[WINDOW] as number, probation: size[PROBATION] as number, protected: size[PROTECTED] as number }
   }
 
   /** The tenant's partition, or `undefined` if it holds nothing. */
   partition(tenantId: number): Partition | undefined {
-    return this.#tenants.get(tenantId)
+    return this.#partitions.get(tenantId)
   }
 
-  /** Advances the clock; a caller marks the entries it uses with the value (`usedAt`). */
-  tick(): number {
-    return ++this.#clock
+  /** A fresh pass number: entries a pass read carry it, so a second read in the pass is a duplicate. */
+  nextPass(): number {
+    if (++this.#pass === MAX_PASS) {
+      const records = this.#records
+      for (let at = MARK; at < this.#used * RECORD; at += RECORD) records[at] = (records[at] as number) & HITS_MASK
+      this.#pass = 1
+    }
+    return this.#pass
+  }
+
+  /** `now` on the cache's own time line, which {@link read} compares expiries with. */
+  relative(now: number): number {
+    if (Number.isNaN(this.#base)) this.#base = Math.floor(now)
+    else if (now - this.#base >= REBASE_AFTER_MS) this.#rebase(Math.floor(now))
+    return now - this.#base
   }
 
   /**
-   * Stores entries for one tenant, then enforces the per-tenant and global bounds.
-   * Batched so that one query's rows cost one bounds check, not one per row.
+   * Reads one ID for a pass that counts (normal mode): the row, `null` for a cached "not
+   * found", {@link MISS} when absent or expired, {@link DUPLICATE} when this pass already read
+   * it. A hit records the use in the entry and nothing else (see the policy above).
    */
-  setMany(tenantId: number, ids: readonly number[], entries: readonly CacheEntry[]): void {
+  read(index: ReadonlyMap<number, number>, id: number, now: number, pass: number): Contact | null | typeof MISS | typeof DUPLICATE {
+    const at = index.get(id)
+    if (at === undefined) return MISS
+    const records = this.#records
+    if ((records[at + EXPIRES] as number) <= now) return MISS
+    const mark = records[at + MARK] as number
+    if (mark >>> PASS_SHIFT === pass) return DUPLICATE
+    const hits = mark & HITS_MASK
+    records[at + MARK] = (pass << PASS_SHIFT) | (hits === MAX_HITS ? hits : hits + 1)
+    return records[at + ROW] as Contact | null
+  }
+
+  /** Reads one ID without leaving a trace: no recency, no frequency, no pass ('no-fill' mode). */
+  peek(index: ReadonlyMap<number, number>, id: number, now: number): Contact | null | typeof MISS {
+    const at = index.get(id)
+    if (at === undefined || (this.#records[at + EXPIRES] as number) <= now) return MISS
+    return this.#records[at + ROW] as Contact | null
+  }
+
+  /** The expired entry of `id`, for stale-if-error; `undefined` if there is none. */
+  expired(index: ReadonlyMap<number, number>, id: number): ExpiredEntry | undefined {
+    const at = index.get(id)
+    if (at === undefined) return undefined
+    return {
+      row: this.#records[at + ROW] as Contact | null,
+      fetchedAt: (this.#fetchedAt[at / RECORD] as number) + this.#base,
+      expiresAt: (this.#records[at + EXPIRES] as number) + this.#base,
+    }
+  }
+
+  /** Counts a miss of a pass that counts: the key's frequency goes up (see the policy above). */
+  recordMiss(tenantId: number, id: number): void {
+    const sketch = (this.#sketch ??= new FrequencySketch(this.#limits.maxEntries))
+    if (sketch.increment(hashKey(tenantId, id))) this.#ageHits()
+  }
+
+  /** Reports one pass's hits and misses to the sketch's aging and the window's climber. */
+  recordAccesses(hits: number, misses: number): void {
+    const sketch = this.#sketch
+    if (sketch === undefined) return
+    if (sketch.countAccesses(hits)) this.#ageHits()
+    const adjustment = this.#climber.record(hits, misses) + this.#pendingAdjustment
+    this.#pendingAdjustment = 0
+    if (adjustment !== 0) this.#adjustWindow(adjustment)
+  }
+
+  /**
+   * Stores one batch of one tenant: `rows[i]` (or `null`, "not found") for `ids[i]`, read at
+   * `fetchedAt` and fresh until `expiresAt[i]`; an entry already there is replaced in place.
+   * Then enforces the tenant's bounds and the global ones.
+   */
+  store(
+    tenantId: number,
+    ids: readonly number[],
+    rows: readonly (Contact | null)[],
+    fetchedAt: number,
+    expiresAt: readonly number[],
+  ): void {
     if (ids.length === 0) return
-    let partition = this.#tenants.get(tenantId)
+    let partition = this.#partitions.get(tenantId)
     if (partition === undefined) {
-      partition = this.#createPartition(tenantId)
+      const number = this.#freeNumbers.pop() ?? this.#numbered.length
+      partition = new Partition(tenantId, number)
+      this.#numbered[number] = partition
+      this.#partitions.set(tenantId, partition)
     }
-    const { entries: lru } = partition
+    const base = Number.isNaN(this.#base) ? (this.#base = Math.floor(fetchedAt)) : this.#base
+    const fetched = Math.floor(fetchedAt - base)
+    this.#reserve(ids.length)
     for (let i = 0; i < ids.length; i++) {
-      const id = ids[i] as number
-      const entry = entries[i] as CacheEntry
-      entry.id = id
-      entry.movedAt = ++this.#clock
-      entry.usedAt = 0
-      lru.set(id, entry)
+      this.#put(partition, ids[i] as number, rows[i] as Contact | null, fetched, Math.floor((expiresAt[i] as number) - base))
     }
-    const evictedBefore = this.#evicted
-    const { maxEntriesPerTenant, maxBytesPerTenant } = this.#limits
-    while (lru.size > maxEntriesPerTenant || lru.calculatedSize > maxBytesPerTenant) {
-      this.#evictLeastRecent(partition)
-    }
-    if (this.#evicted > evictedBefore) this.#onEvict('tenant-cap', this.#evicted - evictedBefore)
-    this.#rekey(partition)
-    this.#enforceGlobalBounds()
+    // The tenant's own bound first, so that a tenant storing more than its share gives up its
+    // own entries and never another tenant's; then the global bound, by the policy.
+    this.#evictFromTenant(partition)
+    this.#evictGlobally()
   }
 
   /** Removes one tenant's entries for `ids`. */
   deleteMany(tenantId: number, ids: readonly number[]): void {
-    const partition = this.#tenants.get(tenantId)
+    const partition = this.#partitions.get(tenantId)
     if (partition === undefined) return
-    for (const id of ids) partition.entries.delete(id)
-    // The heap key may now be too low; that is allowed (see #enforceGlobalBounds).
-    if (partition.entries.size === 0) this.#drop(partition)
+    for (const id of ids) {
+      const at = partition.index.get(id)
+      if (at !== undefined) this.#remove(at / RECORD, false)
+    }
   }
 
-  /** Drops a tenant's whole partition: O(log tenants), whatever its size. */
+  /** Drops a tenant's whole partition, touching no other tenant's entry. */
   deleteTenant(tenantId: number): void {
-    const partition = this.#tenants.get(tenantId)
+    const partition = this.#partitions.get(tenantId)
     if (partition === undefined) return
-    this.#entries -= partition.entries.size
-    this.#bytes -= partition.entries.calculatedSize
-    this.#drop(partition)
+    for (const at of partition.index.values()) this.#release(at / RECORD)
+    this.#entries -= partition.index.size
+    this.#bytes -= partition.bytes
+    this.#dropPartition(partition)
   }
 
-  /** Drops every partition. */
+  /** Drops every entry. The sketch keeps its counts: what was popular is still popular. */
   clear(): void {
-    this.#tenants.clear()
-    this.#byLeastRecent.clear()
+    this.#partitions = new Map()
+    this.#numbered = []
+    this.#freeNumbers = []
+    this.#records = []
+    this.#next = new Int32Array(0)
+    this.#prev = new Int32Array(0)
+    this.#region = new Uint8Array(0)
+    this.#ids = new Float64Array(0)
+    this.#fetchedAt = new Int32Array(0)
+    this.#owner = new Int32Array(0)
+    this.#capacity = 0
+    this.#used = 0
+    this.#free = NIL
+    this.#head.fill(NIL)
+    this.#tail.fill(NIL)
+    this.#size.fill(0)
     this.#entries = 0
     this.#bytes = 0
   }
 
-  #createPartition(tenantId: number): Partition {
-    // The partition's callbacks keep its index and the global counters exact for every way an
-    // entry comes and goes (set, replace, evict, delete).
-    const partition: Partition = new Partition(
-      tenantId,
-      new LRUCache<number, CacheEntry>({
-        // The bound is enforced here (with second chances), not by lru-cache's own eviction.
-        maxSize: Number.MAX_SAFE_INTEGER,
-        maxEntrySize: this.#limits.maxBytesPerTenant,
-        sizeCalculation: (entry) => entry.bytes,
-        onInsert: (entry, id, reason) => { this.#inserted(partition, entry, id, reason) },
-        dispose: (entry, id, reason) => { this.#disposed(partition, entry, id, reason) },
-      }),
-    )
-    this.#tenants.set(tenantId, partition)
-    this.#byLeastRecent.push(partition)
-    return partition
-  }
-
-  #drop(partition: Partition): void {
-    this.#tenants.delete(partition.tenantId)
-    this.#byLeastRecent.remove(partition)
-  }
-
-  // Evicts the partition's least recent entry that was not used since it last moved; those
-  // that were get a second chance on the way. Ends: a moved entry is not "used since" anymore.
-  #evictLeastRecent(partition: Partition): void {
-    const lru = partition.entries
-    for (;;) {
-      const entry = leastRecent(partition)
-      /* v8 ignore next -- callers only evict from partitions over a bound */
-      if (entry === undefined) return
-      if (entry.usedAt > entry.movedAt) {
-        lru.get(entry.id)
-        entry.movedAt = ++this.#clock
-        continue
-      }
-      lru.pop()
+  #put(partition: Partition, id: number, row: Contact | null, fetched: number, expires: number): void {
+    const records = this.#records
+    const bytes = estimateEntryBytes(row)
+    const existing = partition.index.get(id)
+    if (existing !== undefined) {
+      // A refill (the entry had expired, or a load raced a read): same place, new contents.
+      const delta = bytes - estimateEntryBytes(records[existing + ROW] as Contact | null)
+      records[existing + ROW] = row
+      records[existing + EXPIRES] = expires
+      this.#fetchedAt[existing / RECORD] = fetched
+      partition.bytes += delta
+      this.#bytes += delta
       return
     }
+    const slot = this.#allocate()
+    const at = slot * RECORD
+    records[at + ROW] = row
+    records[at + EXPIRES] = expires
+    records[at + MARK] = 0
+    this.#ids[slot] = id
+    this.#fetchedAt[slot] = fetched
+    this.#owner[slot] = partition.number
+    this.#link(slot, WINDOW)
+    partition.index.set(id, at)
+    partition.bytes += bytes
+    this.#entries++
+    this.#bytes += bytes
   }
 
-  // Re-keys a partition after its least recent entry may have changed.
-  #rekey(partition: Partition): void {
-    const entry = leastRecent(partition)
-    if (entry === undefined) {
-      this.#drop(partition)
-      return
+  #allocate(): number {
+    if (this.#free !== NIL) {
+      const slot = this.#free
+      this.#free = this.#next[slot] as number
+      return slot
     }
-    partition.heapKey = entry.movedAt
-    this.#byLeastRecent.update(partition)
+    return this.#used++
   }
 
-  #enforceGlobalBounds(): void {
+  // Makes room for `count` more entries before a store. The slab doubles, but never past what
+  // the bounds allow (maxEntries, plus one batch stored before eviction): a full cache has no
+  // slack in its arrays.
+  #reserve(count: number): void {
+    const needed = this.#used + count
+    if (needed <= this.#capacity) return
+    const capacity = Math.max(needed, Math.min(Math.max(64, this.#capacity * 2), this.#limits.maxEntries + count))
+    const records = new Array<unknown>(capacity * RECORD)
+    const old = this.#records
+    for (let i = 0; i < old.length; i++) records[i] = old[i]
+    for (let i = old.length; i < records.length; i += RECORD) {
+      records[i + ROW] = undefined
+      records[i + EXPIRES] = 0
+      records[i + MARK] = 0
+    }
+    this.#records = records
+    this.#next = resized(this.#next, new Int32Array(capacity))
+    this.#prev = resized(this.#prev, new Int32Array(capacity))
+    this.#region = resized(this.#region, new Uint8Array(capacity))
+    this.#ids = resized(this.#ids, new Float64Array(capacity))
+    this.#fetchedAt = resized(this.#fetchedAt, new Int32Array(capacity))
+    this.#owner = resized(this.#owner, new Int32Array(capacity))
+    this.#capacity = capacity
+  }
+
+  // Unlinks and frees a slot, folding its hits into the sketch first (the key stays as popular
+  // as it was), and keeps the counters and the partition right.
+  #remove(slot: number, evicted: boolean): void {
+    const partition = this.#numbered[this.#owner[slot] as number] as Partition
+    const at = slot * RECORD
+    this.#fold(slot)
+    const bytes = estimateEntryBytes(this.#records[at + ROW] as Contact | null)
+    partition.index.delete(this.#ids[slot] as number)
+    partition.bytes -= bytes
+    this.#bytes -= bytes
+    this.#entries--
+    if (evicted) this.#evicted++
+    this.#release(slot)
+    if (partition.index.size === 0) this.#dropPartition(partition)
+  }
+
+  #dropPartition(partition: Partition): void {
+    this.#partitions.delete(partition.tenantId)
+    this.#numbered[partition.number] = undefined
+    this.#freeNumbers.push(partition.number)
+  }
+
+  // Gives a slot back to the free list; the caller fixes the counters and the partition.
+  #release(slot: number): void {
+    this.#unlink(slot)
+    this.#region[slot] = FREE
+    this.#records[slot * RECORD + ROW] = undefined
+    this.#next[slot] = this.#free
+    this.#free = slot
+  }
+
+  #link(slot: number, region: number): void {
+    const tail = this.#tail[region] as number
+    this.#prev[slot] = tail
+    this.#next[slot] = NIL
+    if (tail === NIL) this.#head[region] = slot
+    else this.#next[tail] = slot
+    this.#tail[region] = slot
+    this.#region[slot] = region
+    ;(this.#size[region] as number)++
+  }
+
+  #unlink(slot: number): void {
+    const region = this.#region[slot] as number
+    const prev = this.#prev[slot] as number
+    const next = this.#next[slot] as number
+    if (prev === NIL) this.#head[region] = next
+    else this.#next[prev] = next
+    if (next === NIL) this.#tail[region] = prev
+    else this.#prev[next] = prev
+    ;(this.#size[region] as number)--
+  }
+
+  #moveToEnd(slot: number, region: number): void {
+    this.#unlink(slot)
+    this.#link(slot, region)
+  }
+
+  #hitsOf(slot: number): number {
+    return (this.#records[slot * RECORD + MARK] as number) & HITS_MASK
+  }
+
+  #hashOf(slot: number): number {
+    return hashKey((this.#numbered[this.#owner[slot] as number] as Partition).tenantId, this.#ids[slot] as number)
+  }
+
+  // Moves the entry's hits into the sketch: the frequency estimate keeps them, and the entry
+  // no longer counts as used since the policy last looked at it.
+  #fold(slot: number): void {
+    const at = slot * RECORD + MARK
+    const mark = this.#records[at] as number
+    const hits = mark & HITS_MASK
+    if (hits === 0) return
+    this.#sketch?.add(this.#hashOf(slot), hits)
+    this.#records[at] = mark - hits
+  }
+
+  #frequency(slot: number): number {
+    const hits = this.#hitsOf(slot)
+    const sketch = this.#sketch
+    return sketch === undefined ? hits : Math.min(MAX_HITS, sketch.frequency(this.#hashOf(slot)) + hits)
+  }
+
+  // A tenant over its own bound gives up its own entries, oldest filled first, with a second
+  // chance for those used since they last moved (CLOCK over the partition's insertion order).
+  // A tenant bound no lower than the global one is left to the global pass, which then keeps
+  // the tenant within it too: with the per-tenant caps off, the policy alone decides.
+  #evictFromTenant(partition: Partition): void {
+    const { maxEntries, maxBytes, maxEntriesPerTenant, maxBytesPerTenant } = this.#limits
+    const maxOwnEntries = maxEntriesPerTenant < maxEntries ? maxEntriesPerTenant : Number.POSITIVE_INFINITY
+    const maxOwnBytes = maxBytesPerTenant < maxBytes ? maxBytesPerTenant : Number.POSITIVE_INFINITY
+    const index = partition.index
     const evictedBefore = this.#evicted
-    while (this.#entries > this.#limits.maxEntries || this.bytes > this.#limits.maxBytes) {
-      const partition = this.#byLeastRecent.peek()
-      /* v8 ignore next -- entries > 0 implies a partition exists */
-      if (partition === undefined) break
-      const entry = leastRecent(partition) as CacheEntry
-      if (entry.usedAt > entry.movedAt) {
-        // Used since it last moved: a second chance, as within a partition.
-        partition.entries.get(entry.id)
-        entry.movedAt = ++this.#clock
-        this.#rekey(partition)
+    while (index.size > maxOwnEntries || partition.bytes > maxOwnBytes) {
+      const id = index.keys().next().value as number
+      const at = index.get(id) as number
+      const slot = at / RECORD
+      if (this.#hitsOf(slot) > 0) {
+        this.#fold(slot)
+        index.delete(id)
+        index.set(id, at)
         continue
       }
-      // Keys only ever lag behind (second chances and deletes make a partition's least recent
-      // entry younger), so a key that is still right at the top is the true minimum.
-      if (entry.movedAt !== partition.heapKey) {
-        this.#rekey(partition)
+      this.#remove(slot, true)
+    }
+    if (this.#evicted > evictedBefore) this.#onEvict('tenant-cap', this.#evicted - evictedBefore)
+  }
+
+  #overBounds(): boolean {
+    return this.#entries > this.#limits.maxEntries || this.bytes > this.#limits.maxBytes
+  }
+
+  #evictGlobally(): void {
+    const evictedBefore = this.#evicted
+    // The window's overflow: used entries get another round, the others become candidates
+    // for the main region, where each competes with the victim while the cache is over a bound.
+    while ((this.#size[WINDOW] as number) > this.#windowMax) {
+      const slot = this.#head[WINDOW] as number
+      if (this.#hitsOf(slot) > 0) {
+        this.#fold(slot)
+        this.#moveToEnd(slot, WINDOW)
         continue
       }
-      partition.entries.pop()
-      this.#rekey(partition)
+      this.#moveToEnd(slot, PROBATION)
+      if (this.#overBounds()) this.#contest(slot)
+    }
+    // Still over (a byte bound, or a window that grew): evict victims without a contest.
+    while (this.#overBounds()) {
+      const victim = this.#victim(NIL)
+      /* v8 ignore next -- over a bound implies an entry exists */
+      if (victim === NIL) break
+      this.#remove(victim, true)
     }
     if (this.#evicted > evictedBefore) this.#onEvict('global-cap', this.#evicted - evictedBefore)
   }
+
+  // Admission: the candidate from the window against the main region's victim; the loser goes.
+  #contest(candidate: number): void {
+    const victim = this.#victim(candidate)
+    if (victim === NIL) {
+      this.#remove(candidate, true)
+      return
+    }
+    const candidateFrequency = this.#frequency(candidate)
+    const victimFrequency = this.#frequency(victim)
+    const admit =
+      candidateFrequency > victimFrequency || (candidateFrequency >= WARM_CANDIDATE && Math.random() < 1 / 128)
+    this.#remove(admit ? victim : candidate, true)
+  }
+
+  // The main region's victim: the oldest entry of probation that was not used since it moved
+  // there (those that were are promoted to protected on the way, as a hit would have done),
+  // else the oldest of protected (with the same second chance), else the oldest of the window.
+  #victim(candidate: number): number {
+    for (;;) {
+      const slot = this.#head[PROBATION] as number
+      if (slot === NIL || slot === candidate) break
+      if (this.#hitsOf(slot) === 0) return slot
+      this.#fold(slot)
+      this.#moveToEnd(slot, PROTECTED)
+      this.#demoteFromProtected()
+    }
+    for (let tries = this.#size[PROTECTED] as number; tries >= 0; tries--) {
+      const slot = this.#head[PROTECTED] as number
+      if (slot === NIL) break
+      if (this.#hitsOf(slot) === 0 || tries === 0) return slot
+      this.#fold(slot)
+      this.#moveToEnd(slot, PROTECTED)
+    }
+    const slot = this.#head[WINDOW] as number
+    return slot === candidate ? NIL : slot
+  }
+
+  // Protected overflow goes back to probation, except entries used since they last moved.
+  #demoteFromProtected(): void {
+    let tries = this.#size[PROTECTED] as number
+    while ((this.#size[PROTECTED] as number) > this.#protectedMax && tries-- > 0) {
+      const slot = this.#head[PROTECTED] as number
+      if (this.#hitsOf(slot) > 0) {
+        this.#fold(slot)
+        this.#moveToEnd(slot, PROTECTED)
+      } else {
+        this.#moveToEnd(slot, PROBATION)
+      }
+    }
+    while ((this.#size[PROTECTED] as number) > this.#protectedMax) this.#moveToEnd(this.#head[PROTECTED] as number, PROBATION)
+  }
+
+  // Moves capacity between the window and the protected segment (positive: a larger window),
+  // and the entries with it, at most MAX_TRANSFER per call; the rest is carried to the next.
+  #adjustWindow(amount: number): void {
+    this.#demoteFromProtected()
+    if (amount > 0) {
+      let quota = Math.min(amount, this.#protectedMax, MAX_TRANSFER)
+      this.#pendingAdjustment = amount - quota
+      this.#protectedMax -= quota
+      this.#windowMax += quota
+      this.#demoteFromProtected()
+      for (; quota > 0; quota--) {
+        let slot = this.#head[PROBATION] as number
+        if (slot === NIL) slot = this.#head[PROTECTED] as number
+        if (slot === NIL) break
+        this.#moveToEnd(slot, WINDOW)
+      }
+      this.#protectedMax += quota
+      this.#windowMax -= quota
+    } else {
+      let quota = Math.min(-amount, Math.max(0, this.#windowMax - 1), MAX_TRANSFER)
+      this.#pendingAdjustment = amount + quota
+      this.#protectedMax += quota
+      this.#windowMax -= quota
+      for (; quota > 0; quota--) {
+        const slot = this.#head[WINDOW] as number
+        if (slot === NIL) break
+        this.#moveToEnd(slot, PROBATION)
+      }
+      this.#protectedMax -= quota
+      this.#windowMax += quota
+    }
+    if (this.#pendingAdjustment !== 0 && ((amount > 0 && this.#protectedMax === 0) || (amount < 0 && this.#windowMax <= 1))) {
+      this.#pendingAdjustment = 0
+    }
+  }
+
+  // The sketch halved its counters: halve the hits kept beside it too.
+  #ageHits(): void {
+    const records = this.#records
+    for (let at = MARK; at < this.#used * RECORD; at += RECORD) {
+      const mark = records[at] as number
+      const hits = mark & HITS_MASK
+      if (hits > 0) records[at] = mark - hits + (hits >>> 1)
+    }
+  }
+
+  // Moves the cache's time line forward so that expiries stay small integers.
+  #rebase(base: number): void {
+    const shift = base - this.#base
+    const records = this.#records
+    const fetchedAt = this.#fetchedAt
+    for (let slot = 0; slot < this.#used; slot++) {
+      if (this.#region[slot] === FREE) continue
+      records[slot * RECORD + EXPIRES] = (records[slot * RECORD + EXPIRES] as number) - shift
+      fetchedAt[slot] = Math.max(-(2 ** 31), (fetchedAt[slot] as number) - shift)
+    }
+    this.#base = base
+  }
 }
 
-function leastRecent(partition: Partition): CacheEntry | undefined {
-  const { entries } = partition
-  const key = entries.rkeys().next()
-  return key.done === true ? undefined : entries.peek(key.value)
+const PROTECTED_SHARE = 0.8
+
+function resized<T extends Int32Array | Uint8Array | Float64Array>(from: T, to: T): T {
+  to.set(from)
+  return to
 }
 
 /**

@@ -6,7 +6,7 @@ import {
   ContactRowError,
   ContactTimeoutError,
 } from '../errors.js'
-import type { QueryLimiter, ReleaseSlot, SlotRequest } from './query-limiter.js'
+import { QueryLimiter, type QueryLimiterLimits, type ReleaseSlot, type SlotRequest } from './query-limiter.js'
 
 /*
  * The batch contract, in one place.
@@ -56,8 +56,12 @@ export class Batch {
   sent = false
   /** Clock time at which the query was sent: the rows are at least this fresh. */
   sentAt = 0
-  /** The owner's `epoch()` when the query was sent (the trust epoch of the repository). */
-  sentEpoch = 0
+  /**
+   * Position of the batch among all batches sent by its loader (1, 2, ...; 0 until sent). An
+   * owner compares it with {@link BatchLoader.sentCount} read at some event, to tell whether
+   * the batch was sent before or after it.
+   */
+  sequence = 0
   settled = false
   /** Settles with the batch; never rejects unobserved (see constructor). */
   readonly done: Promise<void>
@@ -76,25 +80,31 @@ export class Batch {
   }
 }
 
-/** What the loader needs from its owner. */
-export interface BatchLoaderDependencies {
+/** What the loader tells its owner about each batch (for counters, tracing and diagnostics). */
+export interface BatchLoaderEvents {
+  /** The batch's query is about to be sent. A throw here is the owner's bug: it fails the batch. */
+  batchStart(batch: Batch): void
+  /** The batch settled: `rows` it returned (0 on failure), `error` when it failed. */
+  batchEnd(batch: Batch, durationMs: number, rows: number, error: ContactRepositoryError | undefined): void
+}
+
+/** What a {@link BatchLoader} is made of. */
+export interface BatchLoaderOptions {
   /** Runs the batch's query; `ids` are distinct and 1..maxBatchSize long. */
   readonly query: (tenantId: number, ids: readonly number[]) => Promise<readonly ContactRow[]>
-  /** Receives the loads of a successful batch that may be cached, before any waiter resumes. */
+  /**
+   * Receives the loads of a successful batch whose results may be cached (some caller wants
+   * them cached, and no invalidation reached them after the query was sent), before any
+   * waiter resumes.
+   */
   readonly fill: (batch: Batch, loads: readonly PendingLoad[]) => void
-  /** A value recorded on each batch when it is sent; the owner compares it when filling. */
-  readonly epoch: () => number
-  readonly limiter: QueryLimiter
+  readonly events: BatchLoaderEvents
+  /** Bounds on queries running and waiting, overall and per tenant (see {@link QueryLimiter}). */
+  readonly limits: QueryLimiterLimits
   readonly maxBatchSize: number
+  /** One deadline per batch: queueing for a slot, the pool and the query together. */
   readonly queryTimeout: number
   readonly now: () => number
-  readonly onBatchStart: (batch: Batch) => void
-  readonly onBatchEnd: (
-    batch: Batch,
-    durationMs: number,
-    rows: number,
-    error: ContactRepositoryError | undefined,
-  ) => void
 }
 
 // Runs `fn` after the promise jobs queued in this tick, as DataLoader does, so that callers
@@ -108,19 +118,37 @@ function afterThisTick(fn: () => void): void {
 
 /** Coalesces cache misses into batches and keeps the in-flight registry (see the contract above). */
 export class BatchLoader {
-  readonly #deps: BatchLoaderDependencies
+  readonly #deps: BatchLoaderOptions
+  readonly #limiter: QueryLimiter
   readonly #inflight = new Map<number, Map<number, PendingLoad>>()
   readonly #open = new Map<number, Batch>()
   #scheduled: Batch[] = []
   #inflightCount = 0
+  #sent = 0
 
-  constructor(deps: BatchLoaderDependencies) {
-    this.#deps = deps
+  constructor(options: BatchLoaderOptions) {
+    this.#deps = options
+    this.#limiter = new QueryLimiter(options.limits)
   }
 
   /** Number of (tenant, id) loads callers can currently join. */
   get inflight(): number {
     return this.#inflightCount
+  }
+
+  /** Batches sent so far; see {@link Batch.sequence}. */
+  get sentCount(): number {
+    return this.#sent
+  }
+
+  /** Queries running now. */
+  get activeQueries(): number {
+    return this.#limiter.active
+  }
+
+  /** Queries waiting for a slot now. */
+  get queuedQueries(): number {
+    return this.#limiter.queued
   }
 
   /** The tenant's joinable loads, or `undefined`; look IDs up in it, do not change it. */
@@ -214,11 +242,11 @@ export class BatchLoader {
   }
 
   #run(batch: Batch): void {
-    const { limiter, queryTimeout } = this.#deps
+    const { queryTimeout } = this.#deps
     const started = this.#deps.now()
     let slot: ReleaseSlot | SlotRequest
     try {
-      slot = limiter.acquire(batch.tenantId)
+      slot = this.#limiter.acquire(batch.tenantId)
     } catch (error) {
       this.#fail(batch, toRepositoryError(batch, error), started)
       return
@@ -237,11 +265,11 @@ export class BatchLoader {
       }
       batch.sent = true
       batch.sentAt = this.#deps.now()
-      batch.sentEpoch = this.#deps.epoch()
-      this.#deps.onBatchStart(batch)
+      batch.sequence = ++this.#sent
       const ids = batch.loads.map((load) => load.id)
       let query: Promise<readonly ContactRow[]>
       try {
+        this.#deps.events.batchStart(batch)
         query = this.#deps.query(batch.tenantId, ids)
       } catch (error) {
         query = Promise.reject(error)
@@ -264,22 +292,22 @@ export class BatchLoader {
 
   #succeed(batch: Batch, rows: readonly ContactRow[], started: number): void {
     if (batch.settled) return
-    let found: Map<number, Contact>
     try {
-      found = this.#decode(batch, rows)
+      this.#assign(batch, rows)
     } catch (error) {
+      for (const load of batch.loads) load.row = undefined
       this.#fail(batch, toRepositoryError(batch, error), started)
       return
     }
     batch.settled = true
     const fillable: PendingLoad[] = []
     for (const load of batch.loads) {
-      load.row = found.get(load.id) ?? null
+      load.row ??= null
       if (batch.shared) this.#release(batch.tenantId, load)
       if (load.fill && !load.detached) fillable.push(load)
     }
     if (fillable.length > 0) this.#deps.fill(batch, fillable)
-    this.#deps.onBatchEnd(batch, this.#deps.now() - started, found.size, undefined)
+    this.#deps.events.batchEnd(batch, this.#deps.now() - started, rows.length, undefined)
     batch.resolve()
   }
 
@@ -287,7 +315,7 @@ export class BatchLoader {
     if (batch.settled) return
     batch.settled = true
     if (batch.shared) for (const load of batch.loads) this.#release(batch.tenantId, load)
-    this.#deps.onBatchEnd(batch, this.#deps.now() - started, 0, error)
+    this.#deps.events.batchEnd(batch, this.#deps.now() - started, 0, error)
     batch.reject(error)
   }
 
@@ -300,18 +328,17 @@ export class BatchLoader {
     if (inflight.size === 0) this.#inflight.delete(tenantId)
   }
 
-  // Contract rule 4.
-  #decode(batch: Batch, rows: readonly ContactRow[]): Map<number, Contact> {
-    const asked = new Set<number>()
-    for (const load of batch.loads) asked.add(load.id)
-    const found = new Map<number, Contact>()
+  // Contract rule 4: decodes each row (which checks its tenant) onto the load that asked for it.
+  #assign(batch: Batch, rows: readonly ContactRow[]): void {
+    const asked = new Map<number, PendingLoad>()
+    for (const load of batch.loads) asked.set(load.id, load)
     for (const row of rows) {
       const contact = decodeContactRow(row, batch.tenantId)
-      if (!asked.has(contact.id)) throw new ContactRowError(`Row ${contact.id} was not asked for`)
-      if (found.has(contact.id)) throw new ContactRowError(`Row ${contact.id} came back twice`)
-      found.set(contact.id, contact)
+      const load = asked.get(contact.id)
+      if (load === undefined) throw new ContactRowError(`Row ${contact.id} was not asked for`)
+      if (load.row !== undefined) throw new ContactRowError(`Row ${contact.id} came back twice`)
+      load.row = contact
     }
-    return found
   }
 }
 

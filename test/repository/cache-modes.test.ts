@@ -45,18 +45,41 @@ describe.each(BACKENDS)('cache modes, on %s', (name) => {
     expect(contacts.stats().evictions).toBeGreaterThan(0)
   })
 
-  it("'no-fill' hits do not refresh recency: the LRU entry stays first to go", async () => {
-    const contacts = new ContactRepository({ db: backend.db, table: backend.table, maxEntries: 3, maxEntriesPerTenant: 3 })
-    await contacts.getMany(1, [1])
-    await contacts.getMany(1, [2])
-    await contacts.getMany(1, [3])
-    await contacts.getMany(1, [1], { cache: 'no-fill' }) // a job looks at 1; 1 is still the oldest
-    await contacts.getMany(1, [4]) // evicts 1
-    const queries = contacts.stats().queries
-    await contacts.getMany(1, [2, 3, 4])
-    expect(contacts.stats().queries).toBe(queries)
-    await contacts.getMany(1, [1])
-    expect(contacts.stats().queries).toBe(queries + 1)
+  // The policy decides by recency and by frequency (W-TinyLFU): a 'no-fill' read must feed
+  // neither. Two repositories see the same normal calls; one also sees 'no-fill' reads of IDs
+  // cached or not. At the end both must hold exactly the same IDs. The same interleaving with
+  // normal reads changes what is kept, so the comparison can tell.
+  it("'no-fill' reads leave no trace: neither recency nor frequency", async () => {
+    const ids = all.slice(0, 60)
+    const steps: { readonly id: number; readonly extra: number }[] = []
+    let seed = 7
+    const next = (n: number): number => {
+      seed = (seed + 0x6d2b79f5) | 0
+      let t = Math.imul(seed ^ (seed >>> 15), seed | 1)
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+      return ((t ^ (t >>> 14)) >>> 0) % n
+    }
+    // Skewed normal traffic over 60 IDs, and an extra read of a random ID after each call.
+    for (let k = 0; k < 300; k++) steps.push({ id: ids[Math.min(next(60), next(60))] as number, extra: ids[next(60)] as number })
+    const replay = async (extraMode: 'no-fill' | 'normal' | undefined): Promise<number[]> => {
+      const contacts = new ContactRepository({ db: backend.db, table: backend.table, maxEntries: 12, maxEntriesPerTenant: 12 })
+      for (const step of steps) {
+        await contacts.getMany(1, [step.id])
+        if (extraMode !== undefined) await contacts.getMany(1, [step.extra], { cache: extraMode })
+      }
+      // Which IDs are cached: a 'no-fill' read of a cached ID sends no query.
+      const cached: number[] = []
+      for (const id of ids) {
+        const before = contacts.stats().queries
+        await contacts.getMany(1, [id], { cache: 'no-fill' })
+        if (contacts.stats().queries === before) cached.push(id)
+      }
+      return cached
+    }
+    const plain = await replay(undefined)
+    expect(plain).toHaveLength(12)
+    expect(await replay('no-fill')).toEqual(plain)
+    expect(await replay('normal')).not.toEqual(plain)
   })
 
   it("'no-fill' still joins loads in flight, and a normal caller joining its load gets it cached", async () => {

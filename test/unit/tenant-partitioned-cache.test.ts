@@ -1,34 +1,61 @@
-// Semantics 3 at the level of the cache itself (pure logic, no database): partitions are
-// real, the global bounds hold with 100,000 tenants, one tenant cannot take the cache, and
-// dropping a tenant costs nothing per entry of other tenants.
-import { LRUCache } from 'lru-cache'
+// G-TENANT-ISOLATION, G-BOUNDS and the policy, at the level of the cache itself (pure logic, no
+// database): keys never mix tenants, every bound holds after every store, admission keeps what
+// is asked for often, a tenant over its cap gives up its own entries only, and the counters
+// stay exact through every way an entry comes and goes.
+import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Contact } from '../../src/index.js'
 import {
+  DUPLICATE,
+  MISS,
   PARTITION_OVERHEAD_BYTES,
   TenantPartitionedCache,
   estimateEntryBytes,
-  type CacheEntry,
   type TenantPartitionedCacheLimits,
 } from '../../src/cache/tenant-partitioned-cache.js'
 
-const contact = (id: number): Contact =>
+const contact = (id: number, firstName = `F${id}`): Contact =>
   Object.freeze({
-    id, firstName: `F${id}`, lastName: null, companyName: null, email: null, phone: null, type: 'person',
+    id, firstName, lastName: null, companyName: null, email: null, phone: null, type: 'person',
     createdAt: '2026-03-01T12:00:00.000Z', updatedAt: '2026-03-01T12:00:00.000Z',
   })
-
-const entry = (id: number): CacheEntry => {
-  const row = contact(id)
-  return { row, expiresAt: Number.POSITIVE_INFINITY, fetchedAt: 0, bytes: estimateEntryBytes(row), stamp: 0, id: 0, movedAt: 0, usedAt: 0 }
-}
 
 const limits = (overrides: Partial<TenantPartitionedCacheLimits> = {}): TenantPartitionedCacheLimits => ({
   maxEntries: 1_000_000, maxBytes: 2 ** 40, maxEntriesPerTenant: 1_000_000, maxBytesPerTenant: 2 ** 40, ...overrides,
 })
 
-const put = (cache: TenantPartitionedCache, tenantId: number, ids: number[]): void => {
-  cache.setMany(tenantId, ids, ids.map(entry))
+const FOREVER = 2 ** 28
+
+/** Stores rows for `ids` as one batch, as the repository does after a query. */
+const put = (cache: TenantPartitionedCache, tenantId: number, ids: readonly number[]): void => {
+  cache.store(tenantId, ids, ids.map((id) => contact(id)), 0, ids.map(() => FOREVER))
+}
+
+/** One getMany pass in normal mode: reads each ID; misses are counted and stored, as the repository does. */
+const access = (cache: TenantPartitionedCache, tenantId: number, ids: readonly number[]): number => {
+  const pass = cache.nextPass()
+  const now = cache.relative(0)
+  const index = cache.partition(tenantId)?.index ?? new Map<number, number>()
+  let hits = 0
+  const missed: number[] = []
+  for (const id of ids) {
+    const answer = cache.read(index, id, now, pass)
+    if (answer === DUPLICATE) continue
+    if (answer === MISS) {
+      cache.recordMiss(tenantId, id)
+      missed.push(id)
+    } else {
+      hits++
+    }
+  }
+  cache.recordAccesses(hits, missed.length)
+  if (missed.length > 0) put(cache, tenantId, missed)
+  return hits
+}
+
+const has = (cache: TenantPartitionedCache, tenantId: number, id: number): boolean => {
+  const index = cache.partition(tenantId)?.index
+  return index !== undefined && cache.peek(index, id, cache.relative(0)) !== MISS
 }
 
 afterEach(() => {
@@ -36,20 +63,20 @@ afterEach(() => {
 })
 
 describe('TenantPartitionedCache', () => {
-  it('keeps (tenant, id) pairs apart that a concatenated key would merge', () => {
+  it('G-TENANT-ISOLATION: keeps (tenant, id) pairs apart that a concatenated key would merge', () => {
     const cache = new TenantPartitionedCache(limits())
-    // "1" + ":" + "23" style keys are not used, but "1"+"23" and "12"+"3" are the classic trap.
     put(cache, 1, [23])
     put(cache, 12, [3])
-    expect(cache.partition(1)?.entries.get(23)?.row?.id).toBe(23)
-    expect(cache.partition(1)?.entries.get(3)).toBeUndefined()
-    expect(cache.partition(12)?.entries.get(3)?.row?.id).toBe(3)
-    expect(cache.partition(12)?.entries.get(23)).toBeUndefined()
+    const now = cache.relative(0)
+    expect(cache.peek(cache.partition(1)!.index, 23, now)).toMatchObject({ id: 23 })
+    expect(cache.peek(cache.partition(1)!.index, 3, now)).toBe(MISS)
+    expect(cache.peek(cache.partition(12)!.index, 3, now)).toMatchObject({ id: 3 })
+    expect(cache.peek(cache.partition(12)!.index, 23, now)).toBe(MISS)
     expect(cache.entries).toBe(2)
   })
 
-  it('holds its entry and byte bounds with 100,000 tenants', () => {
-    const maxBytes = 32 * 1024 * 1024
+  it('G-BOUNDS: holds its entry and byte bounds with 100,000 tenants, and counts every eviction', () => {
+    const maxBytes = 12 * 1024 * 1024
     const evictions: number[] = []
     const cache = new TenantPartitionedCache(limits({ maxEntries: 50_000, maxBytes }), (_reason, count) => {
       evictions.push(count)
@@ -66,86 +93,138 @@ describe('TenantPartitionedCache', () => {
     expect(cache.bytes).toBeGreaterThan(maxBytes * 0.9)
     expect(cache.tenants * PARTITION_OVERHEAD_BYTES).toBeLessThan(cache.bytes)
     expect(evictions.reduce((a, b) => a + b, 0)).toBe(300_000 - cache.entries)
-    // The least recently used tenants gave way; the newest are whole.
-    expect(cache.partition(100_000)?.entries.size).toBe(3)
-    expect(cache.partition(1)).toBeUndefined()
+    const sizes = cache.regionSizes()
+    expect(sizes.window + sizes.probation + sizes.protected).toBe(cache.entries)
   })
 
-  const use = (cache: TenantPartitionedCache, tenantId: number, ids: number[]): void => {
-    const usedAt = cache.tick()
-    for (const id of ids) cache.partition(tenantId)!.entries.peek(id)!.usedAt = usedAt
-  }
-
-  it('evicts the entry that went longest without use, whichever tenant holds it', () => {
-    const cache = new TenantPartitionedCache(limits({ maxEntries: 6 }))
-    put(cache, 1, [1, 2])
-    put(cache, 2, [1, 2])
-    put(cache, 3, [1, 2])
-    use(cache, 1, [1, 2]) // tenant 1's entries are used again: tenant 2 now holds the oldest
-    put(cache, 4, [1])
-    expect([...cache.partition(2)!.entries.keys()]).toEqual([2])
-    put(cache, 4, [2, 3])
-    expect(cache.partition(2)).toBeUndefined()
-    expect(cache.partition(3)?.entries.size).toBe(1)
-    expect(cache.partition(1)?.entries.size).toBe(2)
-    expect(cache.entries).toBe(6)
+  it('admits a candidate asked for more often than the victim, and refuses one asked for less', () => {
+    // Capacity 10: a window of 1 entry, a main region of 9.
+    const cache = new TenantPartitionedCache(limits({ maxEntries: 10 }))
+    for (let id = 1; id <= 10; id++) access(cache, 1, [id])
+    // 11 pushes 10 out of the window: 10 (asked once) against the main region's oldest, 1 (asked once).
+    access(cache, 1, [11])
+    expect(has(cache, 1, 10)).toBe(false) // a tie keeps the victim
+    expect(has(cache, 1, 1)).toBe(true)
+    // 12 has been asked for three times before it is stored: it beats a victim asked for once.
+    cache.recordMiss(1, 12)
+    cache.recordMiss(1, 12)
+    access(cache, 1, [12, 13])
+    expect(has(cache, 1, 12)).toBe(true)
+    expect(has(cache, 1, 1)).toBe(false)
+    expect(cache.entries).toBe(10)
   })
 
-  it("gives a big, busy tenant's cold entries up before a small tenant's fresh ones", () => {
-    // Recency of tenants alone would get this wrong: the big tenant is always the most recent.
+  it('keeps a frequently used set through a scan many times larger than the cache', () => {
     const cache = new TenantPartitionedCache(limits({ maxEntries: 100 }))
-    put(cache, 1, Array.from({ length: 90 }, (_, i) => i + 1))
-    put(cache, 2, [1, 2, 3, 4, 5])
-    use(cache, 1, [1, 2, 3])
-    put(cache, 1, Array.from({ length: 10 }, (_, i) => 1000 + i))
-    expect(cache.partition(2)?.entries.size).toBe(5)
-    const big = cache.partition(1)!.entries
-    expect([1, 2, 3].map((id) => big.has(id))).toEqual([true, true, true])
-    expect([4, 5, 6, 7, 8, 9].map((id) => big.has(id))).toEqual([false, false, false, false, false, true])
-    expect(cache.entries).toBe(100)
+    const hot = Array.from({ length: 50 }, (_, i) => i + 1)
+    for (let round = 0; round < 3; round++) access(cache, 1, hot)
+    for (let id = 1000; id < 6000; id++) access(cache, 1, [id])
+    expect(access(cache, 1, hot)).toBeGreaterThanOrEqual(49)
   })
 
-  it('gives an entry used since it last moved a second chance, once', () => {
-    const cache = new TenantPartitionedCache(limits({ maxEntriesPerTenant: 8 }))
-    put(cache, 1, [1, 2, 3, 4, 5, 6, 7, 8])
-    use(cache, 1, [1, 3])
-    put(cache, 1, [9, 10])
-    expect([...cache.partition(1)!.entries.rkeys()]).toEqual([5, 6, 7, 8, 9, 10, 1, 3])
-    // Their chance is spent: unused since they moved, they go first next time.
-    put(cache, 1, [11, 12, 13, 14, 15])
-    expect([...cache.partition(1)!.entries.rkeys()]).toEqual([10, 1, 3, 11, 12, 13, 14, 15])
+  it('remembers how often a key was asked for after it left the cache (the sketch), so a returning loop is kept', () => {
+    // A loop over 150 keys in a cache of 100: LRU never hits; W-TinyLFU keeps most of the loop.
+    const cache = new TenantPartitionedCache(limits({ maxEntries: 100 }))
+    const loop = Array.from({ length: 150 }, (_, i) => i + 1)
+    let hits = 0
+    for (let round = 0; round < 20; round++) for (const id of loop) hits += access(cache, 1, [id])
+    expect(hits / (20 * 150)).toBeGreaterThan(0.5)
   })
 
-  it('caps one tenant at maxEntriesPerTenant and maxBytesPerTenant, evicting its own LRU entries', () => {
-    const cache = new TenantPartitionedCache(limits({ maxEntries: 100, maxEntriesPerTenant: 10 }))
+  it('counts a key read twice in one pass once, and reports the second read as a duplicate', () => {
+    const cache = new TenantPartitionedCache(limits())
+    put(cache, 1, [5])
+    const index = cache.partition(1)!.index
+    const pass = cache.nextPass()
+    const now = cache.relative(0)
+    expect(cache.read(index, 5, now, pass)).toMatchObject({ id: 5 })
+    expect(cache.read(index, 5, now, pass)).toBe(DUPLICATE)
+    expect(cache.read(index, 5, now, cache.nextPass())).toMatchObject({ id: 5 })
+  })
+
+  it('G-TTL: answers MISS once an entry expired, keeps it for stale-if-error, and refills it in place', () => {
+    const cache = new TenantPartitionedCache(limits())
+    cache.store(1, [7, 8], [contact(7), null], 1_000, [1_500, 1_200])
+    const index = cache.partition(1)!.index
+    expect(cache.read(index, 7, cache.relative(1_499), cache.nextPass())).toMatchObject({ id: 7 })
+    expect(cache.read(index, 8, cache.relative(1_199), cache.nextPass())).toBeNull()
+    expect(cache.read(index, 7, cache.relative(1_500), cache.nextPass())).toBe(MISS)
+    expect(cache.expired(index, 7)).toEqual({ row: contact(7), fetchedAt: 1_000, expiresAt: 1_500 })
+    cache.store(1, [7], [contact(7, 'New')], 2_000, [3_000])
+    expect(cache.entries).toBe(2)
+    expect(cache.read(index, 7, cache.relative(2_999), cache.nextPass())).toMatchObject({ firstName: 'New' })
+  })
+
+  it('keeps expiries exact across a renumbering of its time line, and passes across their wrap', () => {
+    const cache = new TenantPartitionedCache(limits())
+    const start = 10_000
+    cache.store(1, [1], [contact(1)], start, [start + 2 ** 30 + 5_000])
+    const later = start + 2 ** 30 // past the point where the time line is renumbered
+    const index = cache.partition(1)!.index
+    expect(cache.read(index, 1, cache.relative(later + 4_999), cache.nextPass())).toMatchObject({ id: 1 })
+    expect(cache.read(index, 1, cache.relative(later + 5_000), cache.nextPass())).toBe(MISS)
+    expect(cache.expired(index, 1)).toMatchObject({ fetchedAt: start, expiresAt: start + 2 ** 30 + 5_000 })
+
+    cache.store(1, [2], [contact(2)], later, [later + 10_000])
+    const now = cache.relative(later)
+    const first = cache.nextPass()
+    expect(cache.read(index, 2, now, first)).toMatchObject({ id: 2 })
+    // 2^26 passes later the pass number wraps; the entry read by pass `first` is not a duplicate.
+    let pass = first
+    while (pass >= first) pass = cache.nextPass()
+    for (let k = 1; k < first; k++) pass = cache.nextPass()
+    expect(pass).toBe(first)
+    expect(cache.read(index, 2, now, pass)).toMatchObject({ id: 2 })
+  })
+
+  it('G-BOUNDS: caps one tenant at maxEntriesPerTenant, taking its own oldest entries and no other tenant\'s', () => {
+    const cache = new TenantPartitionedCache(limits({ maxEntries: 20, maxEntriesPerTenant: 5 }))
     put(cache, 2, [1, 2, 3])
-    put(cache, 1, Array.from({ length: 50 }, (_, i) => i + 1))
-    expect(cache.partition(1)?.entries.size).toBe(10)
-    expect([...(cache.partition(1)?.entries.keys() ?? [])].sort((a, b) => a - b)).toEqual([41, 42, 43, 44, 45, 46, 47, 48, 49, 50])
-    expect(cache.partition(2)?.entries.size).toBe(3)
-
-    const oneEntry = entry(1).bytes
-    const bytesCapped = new TenantPartitionedCache(limits({ maxBytesPerTenant: oneEntry * 4 }))
-    put(bytesCapped, 1, [1, 2, 3, 4, 5, 6])
-    expect(bytesCapped.partition(1)?.entries.size).toBe(4)
-    expect(bytesCapped.entries).toBe(4)
+    put(cache, 3, [1, 2, 3])
+    put(cache, 1, Array.from({ length: 1000 }, (_, i) => i + 1))
+    expect([...cache.partition(1)!.index.keys()]).toEqual([996, 997, 998, 999, 1000])
+    expect(cache.partition(2)!.index.size).toBe(3)
+    expect(cache.partition(3)!.index.size).toBe(3)
+    expect(cache.entries).toBe(11)
   })
 
-  it('drops a tenant without touching any entry, its own or another tenant\'s', () => {
+  it('G-BOUNDS: caps one tenant at maxBytesPerTenant', () => {
+    const oneEntry = estimateEntryBytes(contact(1))
+    const cache = new TenantPartitionedCache(limits({ maxBytesPerTenant: oneEntry * 4 }))
+    put(cache, 1, [1, 2, 3, 4, 5, 6])
+    expect(cache.partition(1)!.index.size).toBe(4)
+    expect(cache.entries).toBe(4)
+  })
+
+  it('gives an entry of a tenant over its cap that was used since it last moved a second chance, once', () => {
+    const cache = new TenantPartitionedCache(limits({ maxEntries: 100, maxEntriesPerTenant: 8 }))
+    put(cache, 1, [1, 2, 3, 4, 5, 6, 7, 8])
+    access(cache, 1, [1, 3])
+    put(cache, 1, [9, 10])
+    expect([...cache.partition(1)!.index.keys()]).toEqual([5, 6, 7, 8, 9, 10, 1, 3])
+    // Their chance is spent: unused since they moved, they go in turn.
+    put(cache, 1, [11, 12, 13, 14, 15])
+    expect([...cache.partition(1)!.index.keys()]).toEqual([10, 1, 3, 11, 12, 13, 14, 15])
+  })
+
+  it('drops a tenant without touching another tenant\'s entries', () => {
     const cache = new TenantPartitionedCache(limits())
     for (let tenant = 1; tenant <= 100; tenant++) put(cache, tenant, [1, 2, 3, 4, 5])
-    const perEntry = ['delete', 'pop', 'forEach', 'keys', 'entries', 'values', 'clear', 'rkeys', 'purgeStale'] as const
-    const partitions = new Set<unknown>()
-    for (let tenant = 1; tenant <= 100; tenant++) partitions.add(cache.partition(tenant)?.entries)
-    const spies = perEntry.map((method) => vi.spyOn(LRUCache.prototype, method))
+    const others = new Set([...Array.from({ length: 100 }, (_, i) => cache.partition(i + 1)!.index)].filter((_, i) => i !== 49))
+    const touched: unknown[] = []
+    for (const method of ['delete', 'set', 'clear'] as const) {
+      const original = Map.prototype[method] as (...args: unknown[]) => unknown
+      vi.spyOn(Map.prototype, method).mockImplementation(function (this: Map<unknown, unknown>, ...args: unknown[]) {
+        if (others.has(this as Map<number, number>)) touched.push(method)
+        return original.apply(this, args)
+      })
+    }
     cache.deleteTenant(50)
-    // No partition is touched: the tenant's is dropped whole, the others are left alone.
-    for (const spy of spies) expect(spy).not.toHaveBeenCalled()
-    expect(partitions.size).toBe(100)
-    // ...yet the counters are exact.
+    expect(touched).toEqual([])
     expect(cache.entries).toBe(495)
     expect(cache.tenants).toBe(99)
     expect(cache.partition(50)).toBeUndefined()
+    expect(has(cache, 49, 5) && has(cache, 51, 1)).toBe(true)
   })
 
   it('keeps entries and bytes exact through replace, delete, evict and clear', () => {
@@ -153,20 +232,77 @@ describe('TenantPartitionedCache', () => {
     put(cache, 1, [1, 2, 3])
     put(cache, 1, [2, 3]) // replacements
     expect(cache.entries).toBe(3)
-    put(cache, 2, [1, 2, 3, 4]) // evicts 2 of tenant 1
+    put(cache, 2, [1, 2, 3, 4]) // two entries go
     expect(cache.entries).toBe(5)
     cache.deleteMany(1, [3, 99])
-    expect(cache.entries).toBe(4)
-    const expected = 4 * entry(1).bytes + cache.tenants * PARTITION_OVERHEAD_BYTES
-    expect(cache.bytes).toBe(expected)
+    cache.deleteMany(2, [3])
+    const left = [1, 2, 3].filter((id) => has(cache, 1, id)).length + [1, 2, 3, 4].filter((id) => has(cache, 2, id)).length
+    expect(cache.entries).toBe(left)
+    expect(cache.bytes).toBe(left * estimateEntryBytes(contact(1)) + cache.tenants * PARTITION_OVERHEAD_BYTES)
     cache.clear()
     expect([cache.entries, cache.bytes, cache.tenants]).toEqual([0, 0, 0])
+    put(cache, 3, [1])
+    expect(has(cache, 3, 1)).toBe(true)
   })
 
   it('estimates an entry from its strings, a negative entry below any row', () => {
-    const short = { ...contact(1), firstName: 'Al' }
-    const long = { ...contact(1), firstName: 'Alexandra-Maria' }
-    expect(estimateEntryBytes(long) - estimateEntryBytes(short)).toBe(long.firstName.length - short.firstName.length)
+    const short = contact(1, 'Al')
+    const long = contact(1, 'Alexandra-Maria')
+    expect(estimateEntryBytes(long) - estimateEntryBytes(short)).toBe('Alexandra-Maria'.length - 'Al'.length)
     expect(estimateEntryBytes(null)).toBeLessThan(estimateEntryBytes(contact(1)))
+  })
+
+  it('G-BOUNDS: every bound and counter holds after any interleaving of fills, hits, invalidations and tenant drops', () => {
+    const operation = fc.oneof(
+      fc.record({ kind: fc.constant('fill' as const), tenant: fc.integer({ min: 1, max: 6 }), ids: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 12 }), found: fc.boolean() }),
+      fc.record({ kind: fc.constant('read' as const), tenant: fc.integer({ min: 1, max: 6 }), ids: fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 12 }) }),
+      fc.record({ kind: fc.constant('invalidate' as const), tenant: fc.integer({ min: 1, max: 6 }), ids: fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 5 }) }),
+      fc.record({ kind: fc.constant('drop' as const), tenant: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({ kind: fc.constant('clear' as const) }),
+    )
+    const bounds = fc.record({
+      maxEntries: fc.integer({ min: 1, max: 60 }),
+      perTenant: fc.integer({ min: 1, max: 60 }),
+      bytesInEntries: fc.integer({ min: 1, max: 80 }),
+      perTenantBytesInEntries: fc.integer({ min: 1, max: 80 }),
+    })
+    fc.assert(
+      fc.property(bounds, fc.array(operation, { maxLength: 80 }), (b, operations) => {
+        const rowBytes = estimateEntryBytes(contact(1))
+        const maxEntriesPerTenant = Math.min(b.perTenant, b.maxEntries)
+        const maxBytes = b.bytesInEntries * rowBytes + PARTITION_OVERHEAD_BYTES
+        const maxBytesPerTenant = Math.min(b.perTenantBytesInEntries * rowBytes, maxBytes)
+        const cache = new TenantPartitionedCache({ maxEntries: b.maxEntries, maxBytes, maxEntriesPerTenant, maxBytesPerTenant })
+        for (const op of operations) {
+          if (op.kind === 'fill') {
+            const ids = [...new Set(op.ids)]
+            cache.store(op.tenant, ids, ids.map((id) => (op.found ? contact(id) : null)), 0, ids.map(() => FOREVER))
+          } else if (op.kind === 'read') access(cache, op.tenant, op.ids)
+          else if (op.kind === 'invalidate') cache.deleteMany(op.tenant, op.ids)
+          else if (op.kind === 'drop') cache.deleteTenant(op.tenant)
+          else cache.clear()
+          expect(cache.entries).toBeLessThanOrEqual(b.maxEntries)
+          expect(cache.bytes).toBeLessThanOrEqual(maxBytes)
+          let entries = 0
+          for (let tenant = 1; tenant <= 6; tenant++) {
+            const partition = cache.partition(tenant)
+            if (partition === undefined) continue
+            expect(partition.index.size).toBeGreaterThan(0)
+            expect(partition.index.size).toBeLessThanOrEqual(maxEntriesPerTenant)
+            expect(partition.bytes).toBeLessThanOrEqual(maxBytesPerTenant)
+            entries += partition.index.size
+            // Every entry answers for its own (tenant, id): a row of that ID, or "not found".
+            for (const id of partition.index.keys()) {
+              const row = cache.peek(partition.index, id, cache.relative(0))
+              expect(row === null || (row !== MISS && row.id === id)).toBe(true)
+            }
+          }
+          expect(entries).toBe(cache.entries)
+          const sizes = cache.regionSizes()
+          expect(sizes.window + sizes.probation + sizes.protected).toBe(cache.entries)
+        }
+      }),
+      { numRuns: 300 },
+    )
   })
 })
