@@ -213,6 +213,7 @@ describe('TenantPartitionedCache', () => {
     const others = new Set([...Array.from({ length: 100 }, (_, i) => cache.partition(i + 1)!.index)].filter((_, i) => i !== 49))
     const touched: unknown[] = []
     for (const method of ['delete', 'set', 'clear'] as const) {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- called through apply, with the right `this`
       const original = Map.prototype[method] as (...args: unknown[]) => unknown
       vi.spyOn(Map.prototype, method).mockImplementation(function (this: Map<unknown, unknown>, ...args: unknown[]) {
         if (others.has(this as Map<number, number>)) touched.push(method)
