@@ -310,7 +310,7 @@ export class ContactRepository {
     counters.negativeHits += negativeHits
     counters.misses += misses
     counters.inflightJoins += joins
-    if (fill) cache.recordAccesses(hits, misses)
+    if (fill) cache.recordHits(hits)
     if (getManyChannel.hasSubscribers) this.#publishGetMany(tenantId, ids.length, hits, misses, mode)
     if (pending === undefined) return Promise.resolve({ rows, missing, stale: NO_STALE_ROWS })
     return this.#answer(pending, rows, missing, signal)

@@ -1,6 +1,6 @@
 import type { Contact } from '../contacts/contact.js'
 import { FrequencySketch, hashKey } from './frequency-sketch.js'
-import { INITIAL_WINDOW_FRACTION, WindowClimber } from './window-climber.js'
+import { WindowSizer } from './window-sizer.js'
 
 /*
  * The policy, in one place.
@@ -25,9 +25,14 @@ import { INITIAL_WINDOW_FRACTION, WindowClimber } from './window-climber.js'
  * - Aging. After ten accesses per entry of capacity every counter of the sketch is halved (and
  *   so are the hit counts kept in the entries, see below), so past popularity fades.
  * - Adaptive window. The best window size depends on the workload: recency-heavy traffic (the
- *   ORM traces) wants a large window, frequency- and loop-heavy traffic (Zipf, scans, loops) a
- *   small one. A hill climber (`WindowClimber`) compares the hit rate of successive samples and
- *   moves capacity between the window and the protected segment in whichever direction helps.
+ *   ORM and file system traces) wants a large window, frequency- and loop-heavy traffic (Zipf,
+ *   scans, loops) a small one. The window starts at 1% and moves capacity to and from the
+ *   protected segment on the evidence of misses (`WindowSizer`): a miss of a key that admission
+ *   recently refused says a larger window would have kept it, a miss of a recent victim of the
+ *   main region says a larger main region would have, as ARC's ghost lists do. Caffeine sizes its
+ *   window by hill climbing on the sampled hit rate instead; both were measured on the real traces
+ *   (README, "Design"): the climber needs many samples of ten accesses per entry to move, and
+ *   left the recency-heavy traces up to 5 points below LRU where the ghosts stay within 1.
  *
  * How this implementation keeps a hit cheap (measured in bench/, see the README):
  *
@@ -169,7 +174,7 @@ export class TenantPartitionedCache {
   #windowMax: number
   #protectedMax: number
   #pendingAdjustment = 0
-  readonly #climber: WindowClimber
+  readonly #sizer: WindowSizer
   // Allocated at the first miss: a repository that never loads anything costs nothing. It must
   // count from the start: keys of a loop seen before the cache filled up would otherwise look
   // rarer than the rest (measured: 8 points lost on the glimpse trace at 1000 entries).
@@ -187,9 +192,9 @@ export class TenantPartitionedCache {
     this.#limits = limits
     this.#onEvict = onEvict
     const capacity = limits.maxEntries
-    this.#windowMax = capacity - Math.floor((1 - INITIAL_WINDOW_FRACTION) * capacity)
+    this.#windowMax = capacity - Math.floor((1 - INITIAL_WINDOW_SHARE) * capacity)
     this.#protectedMax = Math.floor(PROTECTED_SHARE * (capacity - this.#windowMax))
-    this.#climber = new WindowClimber(capacity, 10 * capacity)
+    this.#sizer = new WindowSizer(capacity)
   }
 
   /** Number of entries, rows and negative entries, over all tenants. */
@@ -275,20 +280,22 @@ export class TenantPartitionedCache {
     }
   }
 
-  /** Counts a miss of a pass that counts: the key's frequency goes up (see the policy above). */
+  /**
+   * Counts a miss of a pass that counts: the key's frequency goes up, and the window moves if
+   * the key was a recent refusal or victim (see the policy above).
+   */
   recordMiss(tenantId: number, id: number): void {
     const sketch = (this.#sketch ??= new FrequencySketch(this.#limits.maxEntries))
-    if (sketch.increment(hashKey(tenantId, id))) this.#ageHits()
-  }
-
-  /** Reports one pass's hits and misses to the sketch's aging and the window's climber. */
-  recordAccesses(hits: number, misses: number): void {
-    const sketch = this.#sketch
-    if (sketch === undefined) return
-    if (sketch.countAccesses(hits)) this.#ageHits()
-    const adjustment = this.#climber.record(hits, misses) + this.#pendingAdjustment
+    const hash = hashKey(tenantId, id)
+    if (sketch.increment(hash)) this.#ageHits()
+    const adjustment = this.#sizer.missed(hash) + this.#pendingAdjustment
     this.#pendingAdjustment = 0
     if (adjustment !== 0) this.#adjustWindow(adjustment)
+  }
+
+  /** Counts the hits of a pass that counts towards the sketch's aging period. */
+  recordHits(hits: number): void {
+    if (this.#sketch?.countAccesses(hits) === true) this.#ageHits()
   }
 
   /**
@@ -559,6 +566,7 @@ export class TenantPartitionedCache {
       const victim = this.#victim(NIL)
       /* v8 ignore next -- over a bound implies an entry exists */
       if (victim === NIL) break
+      this.#sizer.evicted(this.#hashOf(victim))
       this.#remove(victim, true)
     }
     if (this.#evicted > evictedBefore) this.#onEvict('global-cap', this.#evicted - evictedBefore)
@@ -575,6 +583,8 @@ export class TenantPartitionedCache {
     const victimFrequency = this.#frequency(victim)
     const admit =
       candidateFrequency > victimFrequency || (candidateFrequency >= WARM_CANDIDATE && Math.random() < 1 / 128)
+    if (admit) this.#sizer.evicted(this.#hashOf(victim))
+    else this.#sizer.refused(this.#hashOf(candidate))
     this.#remove(admit ? victim : candidate, true)
   }
 
@@ -617,12 +627,13 @@ export class TenantPartitionedCache {
   }
 
   // Moves capacity between the window and the protected segment (positive: a larger window),
-  // and the entries with it, at most MAX_TRANSFER per call; the rest is carried to the next.
+  // and entries with it, as Caffeine does, at most MAX_TRANSFER per call; the rest is carried
+  // to the next call.
   #adjustWindow(amount: number): void {
     this.#demoteFromProtected()
     if (amount > 0) {
       let quota = Math.min(amount, this.#protectedMax, MAX_TRANSFER)
-      this.#pendingAdjustment = amount - quota
+      this.#pendingAdjustment = quota > 0 ? amount - quota : 0
       this.#protectedMax -= quota
       this.#windowMax += quota
       this.#demoteFromProtected()
@@ -632,11 +643,12 @@ export class TenantPartitionedCache {
         if (slot === NIL) break
         this.#moveToEnd(slot, WINDOW)
       }
+      // Entries the main region did not have: the capacity stays there until it does.
       this.#protectedMax += quota
       this.#windowMax -= quota
     } else {
-      let quota = Math.min(-amount, Math.max(0, this.#windowMax - 1), MAX_TRANSFER)
-      this.#pendingAdjustment = amount + quota
+      let quota = Math.min(-amount, this.#windowMax - 1, MAX_TRANSFER)
+      this.#pendingAdjustment = quota > 0 ? amount + quota : 0
       this.#protectedMax += quota
       this.#windowMax -= quota
       for (; quota > 0; quota--) {
@@ -646,9 +658,6 @@ export class TenantPartitionedCache {
       }
       this.#protectedMax -= quota
       this.#windowMax += quota
-    }
-    if (this.#pendingAdjustment !== 0 && ((amount > 0 && this.#protectedMax === 0) || (amount < 0 && this.#windowMax <= 1))) {
-      this.#pendingAdjustment = 0
     }
   }
 
@@ -676,6 +685,7 @@ export class TenantPartitionedCache {
   }
 }
 
+const INITIAL_WINDOW_SHARE = 0.01
 const PROTECTED_SHARE = 0.8
 
 function resized<T extends Int32Array | Uint8Array | Float64Array>(from: T, to: T): T {

@@ -48,7 +48,7 @@ const access = (cache: TenantPartitionedCache, tenantId: number, ids: readonly n
       hits++
     }
   }
-  cache.recordAccesses(hits, missed.length)
+  cache.recordHits(hits)
   if (missed.length > 0) put(cache, tenantId, missed)
   return hits
 }

@@ -1,0 +1,84 @@
+// The adaptive window: ghosts of refused candidates and of main-region victims move the window
+// one way or the other, by ARC's ratio, each ghost once; and at the level of the cache, a
+// workload that reuses recent keys grows the window while a loop shrinks it back.
+import { describe, expect, it } from 'vitest'
+import type { Contact } from '../../src/index.js'
+import { DUPLICATE, MISS, TenantPartitionedCache } from '../../src/cache/tenant-partitioned-cache.js'
+import { WindowSizer } from '../../src/cache/window-sizer.js'
+
+describe('WindowSizer', () => {
+  it('grows the window on a miss of a refused candidate and shrinks it on a miss of a victim, once each', () => {
+    const sizer = new WindowSizer(100)
+    expect(sizer.missed(1)).toBe(0)
+    sizer.refused(1)
+    sizer.evicted(2)
+    expect(sizer.missed(1)).toBe(1)
+    expect(sizer.missed(1)).toBe(0)
+    expect(sizer.missed(2)).toBe(-1)
+    expect(sizer.missed(2)).toBe(0)
+  })
+
+  it('moves by the ratio of the two lists, as ARC does', () => {
+    const sizer = new WindowSizer(1000)
+    for (let hash = 1; hash <= 40; hash++) sizer.evicted(hash)
+    sizer.refused(100)
+    sizer.refused(101)
+    expect(sizer.missed(100)).toBe(40) // 40 victims remembered against 1 refusal left
+    expect(sizer.missed(1)).toBe(-1)
+  })
+
+  it('remembers the last tenth of the capacity on each side', () => {
+    const sizer = new WindowSizer(100)
+    for (let hash = 1; hash <= 11; hash++) sizer.refused(hash)
+    expect(sizer.missed(1)).toBe(0) // pushed out by the eleventh
+    expect(sizer.missed(2)).toBeGreaterThan(0)
+    expect(sizer.missed(11)).toBeGreaterThan(0)
+  })
+})
+
+const row = (id: number): Contact =>
+  Object.freeze({ id, firstName: null, lastName: null, companyName: null, email: null, phone: null, type: 'p', createdAt: 'x', updatedAt: 'x' })
+
+function replay(cache: TenantPartitionedCache, keys: Iterable<number>): number {
+  let hits = 0
+  let requests = 0
+  for (const id of keys) {
+    requests++
+    const index = cache.partition(1)?.index ?? new Map<number, number>()
+    const answer = cache.read(index, id, cache.relative(0), cache.nextPass())
+    if (answer !== MISS && answer !== DUPLICATE) {
+      hits++
+      cache.recordHits(1)
+      continue
+    }
+    cache.recordMiss(1, id)
+    cache.store(1, [id], [row(id)], 0, [2 ** 28])
+  }
+  return hits / requests
+}
+
+/** Each key asked for twice, the second time 0.16 x capacity requests later: LRU hits every second request. */
+function* recencyWorkload(capacity: number, requests: number, firstKey: number): Generator<number> {
+  const gap = Math.round(0.16 * capacity)
+  for (let t = 0; t < requests; t++) yield firstKey + Math.floor(t / 2) + (t % 2 === 1 ? -gap / 2 : 0)
+}
+
+function* loop(length: number, requests: number): Generator<number> {
+  for (let t = 0; t < requests; t++) yield 1 + (t % length)
+}
+
+describe('the adaptive window of the cache', () => {
+  it('grows for a workload that reuses recent keys, then shrinks for a loop', () => {
+    const capacity = 1000
+    const cache = new TenantPartitionedCache({ maxEntries: capacity, maxBytes: 2 ** 40, maxEntriesPerTenant: capacity, maxBytesPerTenant: 2 ** 40 })
+    expect(cache.windowCapacity).toBe(10)
+    const recencyHits = replay(cache, recencyWorkload(capacity, 40_000, 1_000_000))
+    const grown = cache.windowCapacity
+    expect(grown).toBeGreaterThan(80)
+    expect(recencyHits).toBeGreaterThan(0.4)
+    // A loop over 1.5 x capacity keys: only frequency keeps part of it, and the window gives way.
+    replay(cache, loop(1500, 60_000))
+    expect(cache.windowCapacity).toBeLessThan(grown / 4)
+    expect(replay(cache, loop(1500, 15_000))).toBeGreaterThan(0.4)
+  })
+})
