@@ -94,13 +94,13 @@ export interface ExpiredEntry {
  * index `Map` and its entry in the map of tenants. It is counted against `maxBytes` so that
  * 100,000 small tenants cannot grow the heap past the bound. Measured by the memory benchmark.
  */
-export const PARTITION_OVERHEAD_BYTES = 260
+export const PARTITION_OVERHEAD_BYTES = 150
 
 /**
  * Fixed part of an entry's estimated size: the frozen row object, its record in the slab and
  * the policy's arrays, its partition index entry and its share of the sketch; measured.
  */
-const ENTRY_OVERHEAD_BYTES = 208
+const ENTRY_OVERHEAD_BYTES = 213
 
 /** One tenant's entries: contact ID -> offset of the entry's record in the slab. */
 export class Partition {
