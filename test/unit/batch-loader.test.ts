@@ -1,0 +1,153 @@
+// The batch contract (src/loading/batch-loader.ts), rule by rule, against a fake query: no
+// database, no cache, only the loader and what it hands its owner. The end-to-end tests on
+// MariaDB and SQLite (test/repository) check the same rules through the repository.
+import { describe, expect, it } from 'vitest'
+import { ContactRowError, ContactQueryError } from '../../src/index.js'
+import type { ContactRow } from '../../src/contacts/contact-row.js'
+import { BatchLoader, type Batch, type PendingLoad } from '../../src/loading/batch-loader.js'
+
+interface Query {
+  readonly tenantId: number
+  readonly ids: readonly number[]
+  resolve(rows: readonly ContactRow[]): void
+  reject(error: unknown): void
+}
+
+const row = (tenantId: number, id: number): ContactRow => ({
+  id, tenant_id: tenantId, first_name: null, last_name: null, company_name: null, email: null, phone: null,
+  type: 'person', created_at: '2026-03-01 12:00:00.000', updated_at: '2026-03-01 12:00:00.000',
+})
+
+function setup(maxBatchSize = 1000) {
+  const queries: Query[] = []
+  const filled: { batch: Batch; ids: number[] }[] = []
+  const ended: { size: number; rows: number; error: unknown }[] = []
+  const loader = new BatchLoader({
+    query: (tenantId, ids) =>
+      new Promise<readonly ContactRow[]>((resolve, reject) => {
+        queries.push({ tenantId, ids: [...ids], resolve, reject })
+      }),
+    fill: (batch, loads) => {
+      filled.push({ batch, ids: loads.map((load) => load.id) })
+    },
+    events: {
+      batchStart: () => undefined,
+      batchEnd: (batch, _ms, rows, error) => {
+        ended.push({ size: batch.loads.length, rows, error })
+      },
+    },
+    limits: { maxConcurrent: 8, maxConcurrentPerTenant: 8, maxQueued: 100, maxQueuedPerTenant: 100, retryAfterMs: 1 },
+    maxBatchSize,
+    queryTimeout: 60_000,
+    now: () => performance.now(),
+  })
+  return { loader, queries, filled, ended }
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+const outcome = (batch: Batch): Promise<unknown> => batch.done.then(() => 'ok', (error: unknown) => error)
+
+describe('the batch contract', () => {
+  it('rule 1: a batch is one query of one tenant with 1..maxBatchSize distinct IDs; none is sent empty', async () => {
+    const { loader, queries } = setup(3)
+    for (const id of [1, 2, 3, 4, 5, 6, 7]) loader.enqueue(9, id, true)
+    await tick()
+    expect(queries.map((q) => [q.tenantId, q.ids])).toEqual([[9, [1, 2, 3]], [9, [4, 5, 6]], [9, [7]]])
+    await tick()
+    expect(queries).toHaveLength(3)
+  })
+
+  it('rule 2: IDs asked in the same tick by any caller of a tenant share its batch, sent on the next tick', async () => {
+    const { loader, queries } = setup()
+    const first = loader.enqueue(1, 10, true)
+    await Promise.resolve() // a caller that awaited something already resolved still joins
+    const second = loader.enqueue(1, 11, true)
+    loader.enqueue(2, 10, true)
+    expect(queries).toHaveLength(0)
+    await tick()
+    expect(first.batch).toBe(second.batch)
+    expect(queries.map((q) => [q.tenantId, q.ids])).toEqual([[1, [10, 11]], [2, [10]]])
+    loader.enqueue(1, 12, true)
+    await tick()
+    expect(queries.map((q) => q.ids)).toEqual([[10, 11], [10], [12]])
+  })
+
+  it('rule 3: while queued or running, a load is in flight and can be joined', async () => {
+    const { loader, queries } = setup()
+    const load = loader.enqueue(1, 10, true)
+    expect(loader.inflightOf(1)?.get(10)).toBe(load)
+    await tick()
+    expect(loader.inflightOf(1)?.get(10)).toBe(load)
+    expect(loader.inflight).toBe(1)
+    queries[0]?.resolve([row(1, 10)])
+    await load.batch.done
+    expect(loader.inflightOf(1)).toBeUndefined()
+    expect(loader.inflight).toBe(0)
+  })
+
+  it('rule 4: rows must be a subset of the asked IDs, each once, all of the batch tenant', async () => {
+    const cases: [string, (ids: readonly number[]) => ContactRow[]][] = [
+      ['a row not asked for', (ids) => [...ids.map((id) => row(1, id)), row(1, 99)]],
+      ['a row twice', (ids) => [row(1, ids[0] as number), row(1, ids[0] as number)]],
+      ["another tenant's row", (ids) => [row(2, ids[0] as number)]],
+    ]
+    for (const [, rows] of cases) {
+      const { loader, queries, filled } = setup()
+      const load = loader.enqueue(1, 10, true)
+      loader.enqueue(1, 11, true)
+      await tick()
+      queries[0]?.resolve(rows(queries[0].ids))
+      expect(await outcome(load.batch)).toBeInstanceOf(ContactRowError)
+      expect(load.row).toBeUndefined()
+      expect(filled).toEqual([])
+    }
+  })
+
+  it('rule 5: a batch settles once, with a row or "not found" for every ID, or one error for every waiter', async () => {
+    const { loader, queries, filled, ended } = setup()
+    const found = loader.enqueue(1, 10, true)
+    const absent = loader.enqueue(1, 11, true)
+    const unwanted = loader.enqueue(1, 12, false) // a 'no-fill' caller alone: not for the cache
+    await tick()
+    queries[0]?.resolve([row(1, 10)])
+    await found.batch.done
+    expect([found.row?.id, absent.row, unwanted.row]).toEqual([10, null, null])
+    expect(filled.map((f) => f.ids)).toEqual([[10, 11]])
+    expect(ended).toEqual([{ size: 3, rows: 1, error: undefined }])
+
+    const failing = loader.enqueue(1, 20, true)
+    const other = loader.enqueue(1, 21, true)
+    await tick()
+    const cause = Object.assign(new Error('connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' })
+    queries[1]?.reject(cause)
+    const error = await outcome(failing.batch)
+    expect(error).toBeInstanceOf(ContactQueryError)
+    expect((error as ContactQueryError).cause).toBe(cause)
+    expect(await outcome(other.batch)).toBe(error)
+    expect(filled).toHaveLength(1)
+    expect(loader.inflight).toBe(0)
+    // A late answer changes nothing: the batch already settled.
+    queries[1]?.resolve([row(1, 20)])
+    await tick()
+    expect(failing.row).toBeUndefined()
+    expect(ended).toHaveLength(2)
+  })
+
+  it('rule 6: an invalidation of a sent batch detaches its IDs; a batch not yet sent stays joinable', async () => {
+    const { loader, queries, filled } = setup()
+    const queued = loader.enqueue(1, 10, true)
+    loader.detach(1, [10])
+    expect(loader.inflightOf(1)?.get(10)).toBe(queued) // not sent: its read comes after the write
+    await tick()
+    const sent: PendingLoad = queued
+    loader.detach(1, [10])
+    expect(loader.inflightOf(1)?.get(10)).toBeUndefined()
+    const fresh = loader.enqueue(1, 10, true) // a later caller starts a new load
+    expect(fresh).not.toBe(sent)
+    queries[0]?.resolve([row(1, 10)])
+    await sent.batch.done
+    expect(sent.row?.id).toBe(10) // its waiters get their answer...
+    expect(filled).toEqual([]) // ...but it is not cached
+    expect(loader.inflightOf(1)?.get(10)).toBe(fresh)
+  })
+})
