@@ -40,9 +40,9 @@ import { SPAN_STATUS_ERROR, type SpanLike } from './observability/tracer.js'
 /**
  * How a call uses the cache.
  * - `'normal'`: serve hits, load misses, cache what was loaded. For request handlers.
- * - `'no-fill'`: serve hits without changing their recency, load misses (joining loads
- *   already in flight), cache nothing. For background jobs that read many contacts once:
- *   they profit from the cache without evicting the hot set.
+ * - `'no-fill'`: serve hits without leaving a trace (neither recency nor frequency), load
+ *   misses (joining loads already in flight), cache nothing. For background jobs that read many
+ *   contacts once: they profit from the cache without evicting the hot set.
  * - `'bypass'`: ignore the cache and in-flight loads, always read the database. For code that
  *   needs the database's current answer (e.g. right before a write), never for hot paths.
  */
