@@ -47,7 +47,7 @@ interface Latency {
 
 const scenario: Scenario = {
   id: 'mixed-workload',
-  title: '3. Mixed workload: hit rate beside plain LRU and Belady, latency per call',
+  title: '3. Mixed workload: hit rate beside plain LRU, W-TinyLFU and Belady, latency per call',
   order: 3,
   async run({ quick, log }) {
     const totalIds = quick ? 20_000 : 1_000_000
