@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs'
 import type { BaselineCache } from './baseline-cache.js'
 import { TRACES } from './published-hit-rates.js'
 import { traceFile } from './trace-file.js'
-import { runTraceJobs, type BaselineHits, type RepositoryHits, type TraceJob, type TraceSource } from './trace-replay.js'
+import { runTraceJobs } from './trace-jobs.js'
+import type { BaselineHits, RepositoryHits, TraceJob, TraceSource } from './trace-replay.js'
 
 /** Which cache sizes of which trace to measure. */
 export interface TraceSizes {
