@@ -5,6 +5,7 @@ import { fillTenants, openBenchTable, selectContactsSql, type BenchTable } from 
 import { formatDuration, formatNumber, formatPercent } from '../lib/format.js'
 import { simulateHitRates, type HitRateSimulation } from '../lib/hit-rate-simulation.js'
 import { lruHits } from '../lib/lru-hits.js'
+import { wTinyLfuHits } from '../lib/w-tiny-lfu-hits.js'
 import { callIds, generateMultiTenantTrace, type MultiTenantTrace } from '../lib/multi-tenant-trace.js'
 import { summarize, type Distribution } from '../lib/percentiles.js'
 import { hitRate, lruContents, warmRepository } from '../lib/replay.js'
@@ -15,11 +16,13 @@ const EXPONENTS = [0.8, 0.99] as const
 const CACHE_FRACTIONS = [0.01, 0.05, 0.1] as const
 const IDS_PER_CALL = 10
 const TENANTS = 8
-// The field notes' figures for one Zipf over 1,000,000 IDs, one ID per request (LRU, Belady).
-const FIELD_NOTES: Record<number, Record<number, readonly [number, number]>> = {
-  0.99: { 0.01: [0.566, 0.701], 0.05: [0.699, 0.796], 0.1: [0.755, 0.822] },
-  0.8: { 0.01: [0.232, 0.428], 0.05: [0.389, 0.587], 0.1: [0.479, 0.653] },
+// The field notes' figures for one Zipf over 1,000,000 IDs, one ID per request (LRU, Belady, W-TinyLFU).
+const FIELD_NOTES: Record<number, Record<number, readonly [number, number, number]>> = {
+  0.99: { 0.01: [0.566, 0.701, 0.628], 0.05: [0.699, 0.796, 0.728], 0.1: [0.755, 0.822, 0.764] },
+  0.8: { 0.01: [0.232, 0.428, 0.32], 0.05: [0.389, 0.587, 0.451], 0.1: [0.479, 0.653, 0.515] },
 }
+// Issue 9: the repository at least W-TinyLFU − 0.5 point in every cell.
+const W_TINY_LFU_MARGIN = 0.005
 
 interface HitRates {
   readonly s: number
@@ -27,6 +30,7 @@ interface HitRates {
   readonly capacity: number
   readonly belady: number
   readonly lru: number
+  readonly wTinyLfu: number
   readonly repository: number
   readonly repositoryNoTenantCap: number
 }
@@ -43,7 +47,7 @@ interface Latency {
 
 const scenario: Scenario = {
   id: 'mixed-workload',
-  title: '3. Mixed workload: hit rate beside plain LRU and Belady, latency per call',
+  title: '3. Mixed workload: hit rate beside plain LRU, W-TinyLFU and Belady, latency per call',
   order: 3,
   async run({ quick, log }) {
     const totalIds = quick ? 20_000 : 1_000_000
@@ -53,7 +57,7 @@ const scenario: Scenario = {
     const layout = layTenants(layoutOptions)
     const rates: HitRates[] = []
     const latencies: Latency[] = []
-    const crossCheck: { s: number; fraction: number; lru: number; belady: number }[] = []
+    const crossCheck: { s: number; fraction: number; lru: number; belady: number; wTinyLfu: number }[] = []
 
     // Hit rates first: the repository's replays run two at a time in probe processes (their
     // counts do not depend on speed) while this process computes LRU and Belady.
@@ -68,7 +72,7 @@ const scenario: Scenario = {
       cells.flatMap((cell) => [simulation(cell.s, cell.capacity, false), simulation(cell.s, cell.capacity, true)]),
       quick,
     )
-    const offline = new Map<string, { lru: number; belady: number }>()
+    const offline = new Map<string, { lru: number; belady: number; wTinyLfu: number }>()
     const traces = new Map<number, MultiTenantTrace>()
     for (const s of EXPONENTS) {
       // One trace per exponent; its first `calls` calls are the hit-rate trace, the next
@@ -78,14 +82,24 @@ const scenario: Scenario = {
       const accesses = trace.ids.subarray(0, calls * IDS_PER_CALL)
       for (const fraction of CACHE_FRACTIONS) {
         const capacity = Math.round(totalIds * fraction)
-        offline.set(`${s}/${fraction}`, { lru: lruHits(accesses, capacity) / accesses.length, belady: beladyHits(accesses, capacity) / accesses.length })
+        offline.set(`${s}/${fraction}`, {
+          lru: lruHits(accesses, capacity) / accesses.length,
+          belady: beladyHits(accesses, capacity) / accesses.length,
+          wTinyLfu: wTinyLfuHits(accesses, capacity) / accesses.length,
+        })
         await nextMacrotask()
       }
       // The field notes' setting: one tenant, one ID per request.
       const single = generateMultiTenantTrace({ tenants: layTenants({ totalIds, tenants: 1, skew: 0 }), s, calls: calls * IDS_PER_CALL, idsPerCall: 1, seed: 1 })
       for (const fraction of CACHE_FRACTIONS) {
         const capacity = Math.round(totalIds * fraction)
-        crossCheck.push({ s, fraction, lru: lruHits(single.ids, capacity) / single.ids.length, belady: beladyHits(single.ids, capacity) / single.ids.length })
+        crossCheck.push({
+          s,
+          fraction,
+          lru: lruHits(single.ids, capacity) / single.ids.length,
+          belady: beladyHits(single.ids, capacity) / single.ids.length,
+          wTinyLfu: wTinyLfuHits(single.ids, capacity) / single.ids.length,
+        })
         await nextMacrotask()
       }
     }
@@ -97,7 +111,7 @@ const scenario: Scenario = {
       if (known === undefined || capped === undefined || uncapped === undefined) throw new Error('a hit-rate replay is missing')
       const rate = { ...cell, ...known, repository: hitRate(capped.tenants), repositoryNoTenantCap: hitRate(uncapped.tenants) }
       rates.push(rate)
-      log(`s=${cell.s} cache ${formatPercent(cell.fraction)}: Belady ${formatPercent(rate.belady)}, LRU ${formatPercent(rate.lru)}, repository ${formatPercent(rate.repository)} (no tenant cap ${formatPercent(rate.repositoryNoTenantCap)})`)
+      log(`s=${cell.s} cache ${formatPercent(cell.fraction)}: Belady ${formatPercent(rate.belady)}, LRU ${formatPercent(rate.lru)}, W-TinyLFU ${formatPercent(rate.wTinyLfu)}, repository ${formatPercent(rate.repository)} (no tenant cap ${formatPercent(rate.repositoryNoTenantCap)})`)
     })
 
     // Then latency, alone on the machine, against MariaDB.
@@ -116,6 +130,8 @@ const scenario: Scenario = {
     }
 
     const worst = rates.reduce<HitRates | undefined>((w, r) => (w === undefined || r.repository - r.lru < w.repository - w.lru ? r : w), undefined)
+    const worstVsWTinyLfu = rates.reduce<HitRates | undefined>((w, r) => (w === undefined || r.repository - r.wTinyLfu < w.repository - w.wTinyLfu ? r : w), undefined)
+    const atLeastWTinyLfu = (r: HitRates): boolean => r.repository + W_TINY_LFU_MARGIN + 1e-9 >= r.wTinyLfu
     const targets: TargetCheck[] = [
       {
         target: 'Hit rate: at least plain LRU everywhere (Zipf 0.8/0.99, cache 1/5/10%)',
@@ -125,19 +141,29 @@ const scenario: Scenario = {
             : `worst: ${pp(worst.repository - worst.lru)} vs LRU (s=${worst.s}, cache ${formatPercent(worst.fraction)}: ${formatPercent(worst.repository)} vs ${formatPercent(worst.lru)}); ${rates.filter((r) => r.repository + 0.0005 >= r.lru).length} of ${rates.length} cells at or above LRU`,
         met: quick || worst === undefined ? undefined : rates.every((r) => r.repository + 0.0005 >= r.lru),
       },
+      {
+        target: 'Hit rate: at least W-TinyLFU − 0.5 point in every cell (Zipf 0.8/0.99, cache 1/5/10%)',
+        measured:
+          worstVsWTinyLfu === undefined
+            ? 'n/a'
+            : `worst: ${pp(worstVsWTinyLfu.repository - worstVsWTinyLfu.wTinyLfu)} vs W-TinyLFU (s=${worstVsWTinyLfu.s}, cache ${formatPercent(worstVsWTinyLfu.fraction)}: ${formatPercent(worstVsWTinyLfu.repository)} vs ${formatPercent(worstVsWTinyLfu.wTinyLfu)}; per-tenant cap off ${formatPercent(worstVsWTinyLfu.repositoryNoTenantCap)}); ${rates.filter(atLeastWTinyLfu).length} of ${rates.length} cells within 0.5 point or above`,
+        met: quick || worstVsWTinyLfu === undefined ? undefined : rates.every(atLeastWTinyLfu),
+      },
     ]
     const tables: ReportTable[] = [
       ...EXPONENTS.map((s) => ({
         title: `Hit rate, Zipf s=${s}, ${TENANTS} tenants, ${formatNumber(calls * IDS_PER_CALL)} ID requests in ${formatNumber(calls)} calls of ${IDS_PER_CALL}`,
-        columns: ['Cache size', "Belady's optimal", 'plain LRU', 'repository (default per-tenant cap)', 'repository − LRU', 'repository, per-tenant cap off', 'repository − LRU (cap off)'],
+        columns: ['Cache size', "Belady's optimal", 'plain LRU', 'W-TinyLFU (transitory)', 'repository (default per-tenant cap)', 'repository − LRU', 'repository − W-TinyLFU', 'repository, per-tenant cap off', 'repository − LRU (cap off)'],
         rows: rates
           .filter((r) => r.s === s)
           .map((r) => [
             `${formatPercent(r.fraction)} (${formatNumber(r.capacity)} entries)`,
             formatPercent(r.belady),
             formatPercent(r.lru),
+            formatPercent(r.wTinyLfu),
             formatPercent(r.repository),
             pp(r.repository - r.lru),
+            pp(r.repository - r.wTinyLfu),
             formatPercent(r.repositoryNoTenantCap),
             pp(r.repositoryNoTenantCap - r.lru),
           ]),
@@ -158,10 +184,11 @@ const scenario: Scenario = {
       },
       {
         title: 'Cross-check of the workload generator: one tenant, one ID per request, as in the field notes',
-        columns: ['Workload', 'plain LRU', 'field notes LRU', "Belady's optimal", 'field notes Belady'],
+        columns: ['Workload', 'plain LRU', 'field notes LRU', "Belady's optimal", 'field notes Belady', 'W-TinyLFU (transitory)', 'field notes W-TinyLFU'],
         rows: crossCheck.map((c) => {
           const notes = FIELD_NOTES[c.s]?.[c.fraction]
-          return [`s=${c.s}, cache ${formatPercent(c.fraction)}`, formatPercent(c.lru), quick || notes === undefined ? '–' : formatPercent(notes[0]), formatPercent(c.belady), quick || notes === undefined ? '–' : formatPercent(notes[1])]
+          const noted = (k: 0 | 1 | 2): string => (quick || notes === undefined ? '–' : formatPercent(notes[k]))
+          return [`s=${c.s}, cache ${formatPercent(c.fraction)}`, formatPercent(c.lru), noted(0), formatPercent(c.belady), noted(1), formatPercent(c.wTinyLfu), noted(2)]
         }),
       },
     ]
@@ -175,6 +202,7 @@ const scenario: Scenario = {
         series: [
           { label: "Belady's optimal", points: rates.filter((r) => r.s === s).map((r) => ({ x: r.fraction * 100, y: r.belady * 100 })) },
           { label: 'plain LRU', points: rates.filter((r) => r.s === s).map((r) => ({ x: r.fraction * 100, y: r.lru * 100 })) },
+          { label: 'W-TinyLFU (transitory)', points: rates.filter((r) => r.s === s).map((r) => ({ x: r.fraction * 100, y: r.wTinyLfu * 100 })) },
           { label: 'repository (default)', points: rates.filter((r) => r.s === s).map((r) => ({ x: r.fraction * 100, y: r.repository * 100 })) },
           { label: 'repository, cap off', points: rates.filter((r) => r.s === s).map((r) => ({ x: r.fraction * 100, y: r.repositoryNoTenantCap * 100 })) },
         ],
@@ -203,7 +231,7 @@ const scenario: Scenario = {
       method: [
         `${formatNumber(totalIds)} contacts over ${TENANTS} tenants whose sizes and traffic shares fall off as 1/rank (the largest has ${formatPercent(layout[0]?.share ?? NaN)} of both). Each call picks a tenant by its share, then ${IDS_PER_CALL} distinct IDs from that tenant's own Zipf distribution; ${formatNumber(calls)} calls make the ${formatNumber(calls * IDS_PER_CALL)} ID requests whose hit rate is reported. Same trace (same seed) for every policy.`,
         `Cache sizes are in entries (${CACHE_FRACTIONS.map((f) => formatPercent(f)).join(', ')} of all IDs); the repository gets maxEntries = that size and a byte bound too large to matter. "Default per-tenant cap" is the library's default maxEntriesPerTenant (maxEntries / 4); "cap off" sets it to maxEntries.`,
-        "Hit rates of plain LRU (one lru-cache with max = cache size, over the flattened trace) and Belady's optimal are computed offline on the same trace. The repository's hit rate is its own count (get-many diagnostics channel) while every call is replayed in order, each awaited before the next. For that replay ONLY, its Kysely instance answers from an in-memory copy of the MariaDB rows (bench/lib/in-memory-contacts-db.ts) instead of MariaDB: the whole repository path runs, only the server is absent. TTL is one hour there so that nothing expires; replays run two at a time in probe processes, which cannot change a count.",
+        "Hit rates of plain LRU (one lru-cache with max = cache size, over the flattened trace), W-TinyLFU (transitory's BoundedCache with maxSize = cache size, held to it after every insertion: see bench/lib/w-tiny-lfu-hits.ts) and Belady's optimal are computed offline on the same trace. The repository's hit rate is its own count (get-many diagnostics channel) while every call is replayed in order, each awaited before the next. For that replay ONLY, its Kysely instance answers from an in-memory copy of the MariaDB rows (bench/lib/in-memory-contacts-db.ts) instead of MariaDB: the whole repository path runs, only the server is absent. TTL is one hour there so that nothing expires; replays run two at a time in probe processes, which cannot change a count.",
 `Latency per call is measured against the real MariaDB (${formatNumber(totalIds)}-row table, pool of 4), one call at a time; those calls are not interleaved with anything else.`,
       ],
       tables,

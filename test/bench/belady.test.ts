@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest'
 import { beladyHits } from '../../bench/lib/belady.js'
 import { lruHits } from '../../bench/lib/lru-hits.js'
 
-/** The true optimum by exhaustive search: at each miss, keep the cache, add the key, or swap it for any cached key. */
-function bruteForceOptimum(keys: readonly number[], capacity: number): number {
+/**
+ * The true optimum by exhaustive search: at each miss, keep the cache, add the key, or swap it
+ * for any cached key. With `mustCache`, a missed key must be cached (no keeping the cache as it is).
+ */
+function bruteForceOptimum(keys: readonly number[], capacity: number, mustCache = false): number {
   const memo = new Map<string, number>()
   const best = (i: number, cache: readonly number[]): number => {
     if (i === keys.length) return 0
@@ -16,7 +19,7 @@ function bruteForceOptimum(keys: readonly number[], capacity: number): number {
     if (cache.includes(key)) {
       result = 1 + best(i + 1, cache)
     } else {
-      result = best(i + 1, cache)
+      result = mustCache ? -Infinity : best(i + 1, cache)
       if (cache.length < capacity) result = Math.max(result, best(i + 1, [...cache, key].sort((a, b) => a - b)))
       for (const victim of cache) {
         result = Math.max(result, best(i + 1, [...cache.filter((k) => k !== victim), key].sort((a, b) => a - b)))
@@ -61,6 +64,20 @@ describe('beladyHits', () => {
       }),
       { numRuns: 300 },
     )
+  })
+
+  it('equals the exhaustive optimum of policies that must cache every missed key, with mayBypass: false', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 12 }), fc.integer({ min: 1, max: 3 }), (trace, capacity) => {
+        const admitAll = beladyHits(trace, capacity, { mayBypass: false })
+        expect(admitAll).toBe(bruteForceOptimum(trace, capacity, true))
+        expect(admitAll).toBeLessThanOrEqual(beladyHits(trace, capacity))
+      }),
+      { numRuns: 300 },
+    )
+    // Capacity 2, trace 1 2 3 1 2: caching 3 must drop 1 or 2, so one of the two later hits is lost.
+    expect(beladyHits([1, 2, 3, 1, 2], 2, { mayBypass: false })).toBe(1)
+    expect(beladyHits([1, 2, 3, 1, 2], 2)).toBe(2)
   })
 
   it('never scores less than LRU on random traces', () => {
