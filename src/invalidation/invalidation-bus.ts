@@ -39,3 +39,29 @@ export interface InvalidationBus {
    */
   subscribe(subscriber: InvalidationSubscriber): () => void
 }
+
+/**
+ * What a source of invalidations that reads changes from elsewhere (the binlog tailer of
+ * `contact-repository/binlog`) announces about itself: whether it currently promises that
+ * every committed change reaches the bus within its documented bound. A repository must not
+ * trust its cache while the source it depends on is unhealthy or silent.
+ */
+export interface SourceStatus {
+  /**
+   * The announcer's fencing token (from its lease; `0` without one). Listeners follow the
+   * highest token heard recently, so a deposed announcer that has not noticed yet is ignored.
+   */
+  readonly token: number
+  /** Whether the source is streaming, caught up and live. */
+  readonly healthy: boolean
+}
+
+/**
+ * A bus that carries a source's {@link SourceStatus} to every instance (the Redis bus does).
+ * Announcements are periodic and best-effort: one that cannot be sent is dropped, and
+ * listeners treat silence as unhealthy.
+ */
+export interface SourceStatusAnnouncer {
+  /** Sends `status` to every instance listening for it; never rejects. */
+  announceSourceStatus(status: SourceStatus): Promise<void>
+}
