@@ -53,8 +53,10 @@ beforeAll(async () => {
 afterAll(async () => {
   invalidations.stop()
   gaps.stop()
-  await source?.close()
-  await rig?.close()
+  // Whatever beforeAll managed to open (it may have failed half way).
+  const opened = { source: source as BinlogInvalidationSource | undefined, rig: rig as BinlogRig | undefined }
+  await opened.source?.close()
+  await opened.rig?.close()
 })
 
 function sorted(messages: readonly InvalidationMessage[]): InvalidationMessage[] {
