@@ -175,8 +175,8 @@ class Source implements BinlogInvalidationSource, SessionHost {
   start(): Promise<void> {
     if (this.#closed) return Promise.reject(new BinlogSourceClosedError())
     this.#starting ??= this.#start().catch(async (error: unknown) => {
-      await this.#reset()
       this.#starting = undefined
+      await this.#reset()
       throw error
     })
     return this.#starting

@@ -13,6 +13,8 @@ import { BinlogConnectionError } from './errors.js'
 import {
   binlogGtidPosition,
   checkServer,
+  errno,
+  selectPrivilegeError,
   consistentPosition,
   snapshotPosition,
   verifyCheckpoint,
@@ -79,6 +81,8 @@ async function connectControl(options: ResolvedSourceOptions): Promise<Connectio
   } catch (error) {
     // One that connects after the deadline is closed at once.
     connecting.then((late) => { late.destroy() }, () => undefined)
+    // No right at all on the connection's database: the SELECT on the table is missing.
+    if (errno(error) === 1044) throw selectPrivilegeError(options.schema, options.table, error)
     throw error
   }
 }

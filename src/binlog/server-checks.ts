@@ -64,10 +64,15 @@ export async function checkServer(control: Connection, schema: string, table: st
     if (errno(error) === 1146) {
       throw new BinlogUnsafeServerError('table', `${schema}.${table} missing`, 'an existing table', 'Create the table (or fix `table`) before starting the source.')
     }
-    if (isAccessDenied(error)) throw new BinlogPrivilegeError('SELECT', `GRANT SELECT ON \`${schema}\`.\`${table}\` TO <user>`, error)
+    if (isAccessDenied(error)) throw selectPrivilegeError(schema, table, error)
     throw error
   }
   return { version, serverId }
+}
+
+/** The GRANT the table needs (MariaDB also answers "denied" for a table that does not exist). */
+export function selectPrivilegeError(schema: string, table: string, cause: unknown): BinlogPrivilegeError {
+  return new BinlogPrivilegeError('SELECT', `GRANT SELECT ON \`${schema}\`.\`${table}\` TO <user> (and check that the table exists)`, cause)
 }
 
 /** The GRANT the dump needs when the server refused it. */
