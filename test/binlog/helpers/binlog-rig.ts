@@ -27,6 +27,8 @@ export interface BinlogRig {
   database(pool?: PoolOptions): Kysely<any>
   /** Runs SQL on the writer and returns the GTID of its last transaction (`@@last_gtid`). */
   write(sql: string, values?: readonly (string | number | null)[]): Promise<string>
+  /** New admin and writer connections (after a server restart killed the old ones). */
+  reconnect(): Promise<void>
   /** Inserts rows `(tenant, id)` with `first_name = 'v0'`. */
   seed(rows: readonly (readonly [number, number])[]): Promise<void>
   close(): Promise<void>
@@ -46,12 +48,16 @@ export async function openBinlogRig(label: string, options: StartOptions = {}): 
     await server.close()
     throw error
   }
-  const adminConnection = admin
-  const writerConnection = writer
+  let adminConnection = admin
+  let writerConnection = writer
   return {
     server,
-    admin: adminConnection,
-    writer: writerConnection,
+    get admin() {
+      return adminConnection
+    },
+    get writer() {
+      return writerConnection
+    },
     table: 'contacts',
     get tailer() {
       return { host: '127.0.0.1', port: server.port, ...TAILER, database: 'app' }
@@ -68,6 +74,12 @@ export async function openBinlogRig(label: string, options: StartOptions = {}): 
       await writerConnection.query(sql, [...values] as (string | number | null)[])
       const [rows] = await writerConnection.query<RowDataPacket[]>('SELECT @@last_gtid AS gtid')
       return String(rows[0]?.gtid)
+    },
+    async reconnect() {
+      await adminConnection.end().catch(() => undefined)
+      await writerConnection.end().catch(() => undefined)
+      adminConnection = await server.connect({ multipleStatements: true })
+      writerConnection = await server.connect({ multipleStatements: true })
     },
     async seed(rows) {
       for (let i = 0; i < rows.length; i += 500) {
