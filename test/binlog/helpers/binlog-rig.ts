@@ -4,7 +4,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { createContactsTable } from '../../../src/index.js'
 import type { BinlogInvalidationSource } from '../../../src/binlog/index.js'
 import { eventually } from '../../redis/helpers/clock.js'
-import { startPrivateMariadb, type PrivateMariadb, type StartOptions } from './private-mariadb.js'
+import { startPrivateMariadb, type PrivateMariadb, type StartOptions } from '../../../bench/lib/private-mariadb.js'
 
 /** The user the tailer connects as: exactly the privileges the README lists. */
 export const TAILER = { user: 'tailer', password: 'tailer-pw' } as const

@@ -3,12 +3,13 @@ import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSy
 import { createServer, type AddressInfo } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { setTimeout as delay } from 'node:timers/promises'
 import { createConnection, type Connection } from 'mysql2/promise'
-import { delay } from '../../redis/helpers/clock.js'
 
 /**
- * A MariaDB server of the test's own with binary logging, on a free port, in its own directory
- * under `.tmp/`: binlog tests restart, freeze, reconfigure and purge it, never the shared one.
+ * A MariaDB server of our own with binary logging, on a free port, in its own directory under
+ * `.tmp/`: the binlog tests and benchmark restart, freeze, reconfigure and purge it, never the
+ * shared one.
  * Started from a data directory made once per machine by `mariadb-install-db` (copied, which
  * is much faster than installing again). Anything that goes wrong while starting throws: a
  * suite that cannot have its server fails, in CI and everywhere else.
@@ -34,7 +35,7 @@ export interface StartOptions {
   readonly binlog?: boolean
 }
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const live = new Set<ChildProcess>()
 process.once('exit', () => {
   for (const child of live) {
