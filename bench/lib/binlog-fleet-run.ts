@@ -62,6 +62,8 @@ export interface FleetOutcome {
   readonly tailerStatuses: readonly WorkerStatus[]
   /** Rows a reader served differently from the database at the end. */
   readonly stale: readonly string[]
+  /** The Redis keys of the run's lease and checkpoint (delete them from a shared Redis). */
+  readonly keys: readonly string[]
   readonly durationMs: number
 }
 
@@ -142,8 +144,9 @@ export async function runFleet(env: FleetEnv, name: string, plan: { readonly wri
     for (const id of ids) if (final[id] !== truth.get(id)) stale.push(`${env.readers[r]?.name ?? r} row ${id}: v${final[id]} vs v${truth.get(id)}`)
   })
   const tailerLogs = env.tailers.flatMap((t) => [...t.tailerLogs.entries()].filter(([busId]) => !(before.get(t)?.has(busId) ?? false)).map(([, log]) => log))
+  const keys = [`binlog-fleet:${run}:lease`, `binlog-fleet:${run}:lease:token`, `binlog-fleet:${run}:checkpoint`]
   return {
-    name, tenantId, writes, logs, tailerLogs, stale,
+    name, tenantId, writes, logs, tailerLogs, stale, keys,
     readerStatuses: await readerStatuses(),
     tailerStatuses: await Promise.all(alive().map((t) => t.request({ cmd: 'status' }))),
     durationMs: sharedNow() - started,

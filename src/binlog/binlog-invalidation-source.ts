@@ -291,7 +291,7 @@ class Source implements BinlogInvalidationSource, SessionHost {
     if (lease !== undefined) {
       let acquired: boolean
       try {
-        acquired = await lease.acquire()
+        acquired = await lease.acquire(this.options.connectTimeout)
       } catch (error) {
         throw new BinlogConnectionError('Redis neither granted nor refused the lease', error)
       }

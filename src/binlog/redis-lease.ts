@@ -51,10 +51,13 @@ export class RedisLease {
     return this.#value !== undefined && performance.now() < this.#validUntil
   }
 
-  /** Tries to take the lease; resolves whether it did. */
-  async acquire(): Promise<boolean> {
+  /**
+   * Tries to take the lease; resolves whether it did. `timeout` overrides `commandTimeout`
+   * (the first attempt may wait for the connection to come up).
+   */
+  async acquire(timeout = this.#commandTimeout): Promise<boolean> {
     const sentAt = performance.now()
-    const token = await this.#run<number>(ACQUIRE_SCRIPT, 2, this.#key, `${this.#key}:token`, this.#owner, String(this.#ttl))
+    const token = await this.#run<number>(timeout, ACQUIRE_SCRIPT, 2, this.#key, `${this.#key}:token`, this.#owner, String(this.#ttl))
     if (typeof token !== 'number' || token <= 0) return false
     this.#token = token
     this.#value = `${token}:${this.#owner}`
@@ -69,7 +72,7 @@ export class RedisLease {
     const sentAt = performance.now()
     let renewed: unknown
     try {
-      renewed = await this.#run(RENEW_SCRIPT, 1, this.#key, value, String(this.#ttl))
+      renewed = await this.#run(this.#commandTimeout, RENEW_SCRIPT, 1, this.#key, value, String(this.#ttl))
     } catch {
       // Unknown outcome: keep the lease until it runs out by our clock.
       return this.held
@@ -87,7 +90,7 @@ export class RedisLease {
     const value = this.#value
     this.#value = undefined
     if (value === undefined) return
-    await this.#run(RELEASE_SCRIPT, 1, this.#key, value).catch(() => undefined)
+    await this.#run(this.#commandTimeout, RELEASE_SCRIPT, 1, this.#key, value).catch(() => undefined)
   }
 
   /** Forgets the lease without telling Redis (it expires there). */
@@ -95,9 +98,9 @@ export class RedisLease {
     this.#value = undefined
   }
 
-  #run<T>(script: string, keys: number, ...args: string[]): Promise<T> {
+  #run<T>(timeout: number, script: string, keys: number, ...args: string[]): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => { reject(new Error(`Redis did not answer within ${this.#commandTimeout} ms`)) }, this.#commandTimeout)
+      const timer = setTimeout(() => { reject(new Error(`Redis did not answer within ${timeout} ms`)) }, timeout)
       timer.unref()
       this.#redis.eval(script, keys, ...args).then(
         (result) => {

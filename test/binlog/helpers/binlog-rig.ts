@@ -1,13 +1,13 @@
 import { Kysely, MysqlDialect } from 'kysely'
 import { createPool, type PoolOptions } from 'mysql2'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
-import { createContactsTable } from '../../../src/index.js'
 import type { BinlogInvalidationSource } from '../../../src/binlog/index.js'
 import { eventually } from '../../redis/helpers/clock.js'
+import { TAILER_USER, prepareBinlogDatabase } from '../../../bench/lib/binlog-database.js'
 import { startPrivateMariadb, type PrivateMariadb, type StartOptions } from '../../../bench/lib/private-mariadb.js'
 
 /** The user the tailer connects as: exactly the privileges the README lists. */
-export const TAILER = { user: 'tailer', password: 'tailer-pw' } as const
+export const TAILER = TAILER_USER
 
 /**
  * A private MariaDB with the contacts table in `app`, a tailer user with the documented
@@ -41,7 +41,7 @@ export async function openBinlogRig(label: string, options: StartOptions = {}): 
   let writer: Connection | undefined
   try {
     admin = await server.connect({ multipleStatements: true })
-    await prepare(admin, server.url)
+    await prepareBinlogDatabase(server.url)
     writer = await server.connect({ multipleStatements: true })
   } catch (error) {
     await admin?.end().catch(() => undefined)
@@ -97,22 +97,6 @@ export async function openBinlogRig(label: string, options: StartOptions = {}): 
       await server.close()
     },
   }
-}
-
-/** The contacts table and the tailer user (REPLICATION SLAVE, BINLOG MONITOR, SELECT on the table). */
-async function prepare(admin: Connection, url: string): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- dynamic table
-  const db = new Kysely<any>({ dialect: new MysqlDialect({ pool: createPool({ uri: url, connectionLimit: 1 }) }) })
-  try {
-    await createContactsTable(db, { table: 'contacts' })
-  } finally {
-    await db.destroy()
-  }
-  await admin.query(
-    `CREATE USER IF NOT EXISTS '${TAILER.user}'@'127.0.0.1' IDENTIFIED BY '${TAILER.password}';` +
-      `GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO '${TAILER.user}'@'127.0.0.1';` +
-      `GRANT SELECT ON app.contacts TO '${TAILER.user}'@'127.0.0.1'`,
-  )
 }
 
 /** The sequence number of a single-domain GTID (`0-1-42` -> 42); 0 for an empty position. */
