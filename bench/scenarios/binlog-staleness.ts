@@ -3,7 +3,7 @@ import { Redis } from 'ioredis'
 import type { Connection } from 'mysql2/promise'
 import { TAILER_USER, prepareBinlogDatabase } from '../lib/binlog-database.js'
 import { startBinlogFleet, type BinlogFleetProcess } from '../lib/binlog-fleet.js'
-import { runFleet, stalenessWindows, type FleetEnv, type FleetOutcome, type FleetParams } from '../lib/binlog-fleet-run.js'
+import { runFleet, seqOf, stalenessWindows, type FleetEnv, type FleetOutcome, type FleetParams } from '../lib/binlog-fleet-run.js'
 import { formatNumber } from '../lib/format.js'
 import { summarize, type Distribution } from '../lib/percentiles.js'
 import { startPrivateMariadb, type PrivateMariadb } from '../lib/private-mariadb.js'
@@ -138,6 +138,20 @@ function report(outcomes: readonly FleetOutcome[], params: FleetParams, quick: b
   }
   const healthy = figures.healthy
   const bound = faultBound(params)
+  // The cost of closing the visibility race, healthy run: from each transaction's first
+  // invalidation to its second, and the snapshot probes run per transaction.
+  const healthyRun = outcomes.find((o) => o.name === 'healthy')
+  const secondAfter: number[] = []
+  for (const log of healthyRun?.tailerLogs ?? []) {
+    for (const write of healthyRun?.writes ?? []) {
+      const first = log.sends.find((send) => send.phase === 'event' && seqOf(send.gtid) === seqOf(write.gtid))
+      const second = log.sends.find((send) => send.phase === 'visible' && seqOf(send.gtid) >= seqOf(write.gtid))
+      if (first !== undefined && second !== undefined) secondAfter.push(second.at - first.at)
+    }
+  }
+  const race = summarize(secondAfter)
+  const source = healthyRun?.tailerStatuses.find((status) => status.source?.role === 'active')?.source
+  const probesPerTransaction = source === undefined || source.transactions === 0 ? Number.NaN : source.probes / source.transactions
   const faults = outcomes.filter((o) => o.name !== 'healthy')
   const worstFault = Math.max(...faults.map((o) => figures[o.name]?.stale.max ?? 0), Number.NEGATIVE_INFINITY)
   const readers = outcomes[0]?.logs.length ?? 0
@@ -152,6 +166,11 @@ function report(outcomes: readonly FleetOutcome[], params: FleetParams, quick: b
       columns: ['scenario', 'writes', 'stale p50', 'stale p99', 'stale max', 'applied p50', 'applied p99', 'stale at the end'],
       rows,
       note: 'The last column counts rows a reader still served wrongly once everything settled (must be 0).',
+    }, {
+      title: 'Closing the visibility race (healthy run): the second invalidation of each transaction',
+      columns: ['measure', 'p50', 'p99', 'max', 'samples'],
+      rows: [['from the first invalidation (commit event) to the second (commit seen visible)', ms(race.p50), ms(race.p99), ms(race.max), race.count]],
+      note: `Consistent-snapshot probes per transaction: ${formatNumber(probesPerTransaction)} (one probe confirms every commit before its offset).`,
     }],
     targets: [
       {
@@ -176,7 +195,7 @@ function report(outcomes: readonly FleetOutcome[], params: FleetParams, quick: b
         return { label: outcome.name, bars: [{ label: 'p50', value: Math.max(0.01, s?.p50 ?? 0) }, { label: 'p99', value: Math.max(0.01, s?.p99 ?? 0) }, { label: 'max', value: Math.max(0.01, s?.max ?? 0) }] }
       }),
     }],
-    figures: { params, bound, scenarios: figures },
+    figures: { params, bound, scenarios: figures, secondInvalidationAfterMs: race, probesPerTransaction },
   }
 }
 
