@@ -22,7 +22,7 @@ const PARAMS: FleetParams = {
   ttl: 60_000, // long on purpose: a missed invalidation would stay visible
   tailer: {
     heartbeatInterval: 100, stallTimeout: 800, maxLag: 400, statusInterval: 100, connectTimeout: 1_500,
-    restartDelay: 100, checkpointInterval: 100, leaseTtl: 900,
+    restartDelay: 100, checkpointInterval: 100, leaseTtl: 1_500,
   },
 }
 const MARGIN_MS = 5
@@ -92,8 +92,11 @@ describe('a binlog fleet (2 readers, 2 tailers by lease, foreign writer)', () =>
     expectSound(outcome)
     // (Whether a reader distrusted for a moment is not asserted: on a loaded machine a pause of
     // the tailer's event loop longer than sourceTimeout does that, safely.)
-    expect(outcome.tailerStatuses.filter((s) => s.source?.role === 'active' && s.source.healthy)).toHaveLength(1)
+    const active = outcome.tailerStatuses.filter((s) => s.source?.role === 'active' && s.source.healthy)
+    expect(active).toHaveLength(1)
     expect(outcome.tailerStatuses.filter((s) => s.source?.role === 'standby')).toHaveLength(1)
+    // The lease of this run was taken once, and kept: no tailer took it from the other.
+    expect(active[0]?.source?.fencingToken).toBe(1)
   })
 
   it('the server frozen (SIGSTOP) during writes: the stall is noticed, every reader distrusts, then all recovers', async () => {
