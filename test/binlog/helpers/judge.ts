@@ -1,3 +1,4 @@
+import type { InvalidationMessage } from '../../../src/index.js'
 import type { FleetOutcome } from '../../../bench/lib/binlog-fleet-run.js'
 import { seqOf } from '../../../bench/lib/binlog-fleet-run.js'
 import type { WriteRecord } from '../../redis/helpers/fleet-protocol.js'
@@ -10,8 +11,9 @@ import { checkStaleness, type StalenessReport, type Violation } from '../../redi
  * showed it visible). What the guarantee promises is that a reader that applied the second one
  * serves the new row from then on, so a write's `seqAtCommit` is the tailer bus's sequence right
  * before that second invalidation: every later message of that bus was sent once the commit was
- * visible to every read. Each write is judged against the tailer that first confirmed it (after
- * a failover, the one that took over); a write no tailer confirmed is a violation of its own.
+ * visible to every read. Each write is judged against the tailer whose second invalidation of it
+ * Redis took first (after a failover, maybe the one that took over); a write that no tailer
+ * confirmed is a violation of its own.
  */
 export function judge(outcome: FleetOutcome, options: { readonly untrustedTtl: number; readonly marginMs: number }): {
   readonly violations: readonly Violation[]
@@ -22,7 +24,10 @@ export function judge(outcome: FleetOutcome, options: { readonly untrustedTtl: n
   for (const write of outcome.writes) {
     let first: { busId: string; seqBefore: number; at: number } | undefined
     for (const log of outcome.tailerLogs) {
-      const send = log.sends.find((s) => s.phase === 'visible' && seqOf(s.gtid) >= seqOf(write.gtid))
+      // Its second invalidation of the row, if Redis took it (a tailer killed right after
+      // sending has none: the one that took over sent it again).
+      const send = log.sends.find((s) => s.phase === 'visible' && seqOf(s.gtid) >= seqOf(write.gtid) &&
+        log.published.some((p) => p.seq > s.seqBefore && covers(p.message, outcome.tenantId, write.id)))
       if (send !== undefined && (first === undefined || send.at < first.at)) first = { busId: log.busId, seqBefore: send.seqBefore, at: send.at }
     }
     if (first === undefined) {
@@ -43,4 +48,9 @@ export function judge(outcome: FleetOutcome, options: { readonly untrustedTtl: n
     violations.push(...report.violations)
   }
   return { violations, reports }
+}
+
+function covers(message: InvalidationMessage, tenantId: number, id: number): boolean {
+  if (message.kind === 'all') return true
+  return message.tenantId === tenantId && (message.kind === 'tenant' || message.ids.includes(id))
 }
