@@ -10,6 +10,7 @@ import {
   createBinlogInvalidationSource,
   memoryCheckpointStore,
   type BinlogGapEvent,
+  type BinlogStateEvent,
   type BinlogInvalidationSource,
   type CheckpointStore,
 } from '../../src/binlog/index.js'
@@ -48,10 +49,10 @@ interface Instance {
  * `bus`: the repository uses the source as its bus (and learns its health). `target`: the
  * repository has no bus and trusts its cache whatever happens; the source invalidates it.
  */
-function instance(mode: 'bus' | 'target', checkpoint: CheckpointStore, repository?: ContactRepository): Instance {
+function instance(mode: 'bus' | 'target', checkpoint: CheckpointStore, repository?: ContactRepository, timing: { readonly maxLag?: number } = {}): Instance {
   const db = rig.database({ connectionLimit: 2, connectTimeout: 1_000 })
   if (mode === 'bus') {
-    const source = createBinlogInvalidationSource({ connection: rig.tailer, serverId: 4711, checkpoint, ...TIMING })
+    const source = createBinlogInvalidationSource({ connection: rig.tailer, serverId: 4711, checkpoint, ...TIMING, ...timing })
     const own = new ContactRepository({ db, bus: source, ttl: 600_000, queryTimeout: 2_000 })
     return { source, repository: own, close: async () => { await source.close(); await own.close() } }
   }
@@ -157,6 +158,33 @@ describe('faults, one process', () => {
       expect(trust.at(-1)).toBe(true)
     } finally {
       unsubscribe(CHANNELS.trust, onTrust)
+      await i.close()
+    }
+  })
+
+  it('the stream behind (a 30,000-row UPDATE to decode): reported, the repository stops trusting until it caught up', async () => {
+    const BIG = 8
+    await rig.seed(Array.from({ length: 30_000 }, (_, i) => [BIG, 100_001 + i] as const))
+    const i = instance('bus', memoryCheckpointStore(), undefined, { maxLag: 150 })
+    const states = recordChannel<BinlogStateEvent>(BINLOG_CHANNELS.state)
+    const trust = recordChannel<TrustEvent>(CHANNELS.trust)
+    try {
+      await i.source.start()
+      const sample = [100_001, 115_000, 130_000]
+      expect((await i.repository.getMany(BIG, sample)).rows.map((r) => r.firstName)).toEqual(['v0', 'v0', 'v0'])
+      const gtid = await rig.write(`UPDATE contacts SET first_name = 'big' WHERE tenant_id = ${BIG}`)
+      await delivered(i.source, gtid, 30_000)
+      await eventually('streaming again', () => i.source.stats().healthy)
+      const mine = states.events.filter((e) => e.source === i.source.id).map((e) => e.state)
+      expect(mine).toContain('behind')
+      expect(mine.at(-1)).toBe('streaming')
+      expect(trust.events.map((e) => e.trusted)).toContain(false)
+      expect(i.repository.stats().trusted).toBe(true)
+      expect((await i.repository.getMany(BIG, sample)).rows.map((r) => r.firstName)).toEqual(['big', 'big', 'big'])
+      expect(i.source.stats().widened).toBeGreaterThanOrEqual(1) // 30,000 IDs: the whole tenant
+    } finally {
+      states.stop()
+      trust.stop()
       await i.close()
     }
   })
