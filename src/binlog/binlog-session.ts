@@ -112,6 +112,7 @@ export class BinlogSession {
   #stream: BinlogStream | undefined
   #tracker: TransactionTracker | undefined
   #ledger: DeliveryLedger | undefined
+  #gapEntry: LedgerEntry | undefined
   #facts: ServerFacts | undefined
   #reported: BinlogPosition | undefined
   #lastEventAt = performance.now()
@@ -213,6 +214,9 @@ export class BinlogSession {
     this.#alive()
     this.#stream?.stop()
     this.#ledger = new DeliveryLedger(gap ? undefined : start)
+    // Held from before the first event: nothing after `start` counts as delivered until the
+    // full invalidation of the gap is.
+    this.#gapEntry = gap ? this.#ledger.record(start, 1) : undefined
     this.#tracker = new TransactionTracker(start, options, {
       groupEnd: (changes, position) => { this.#groupEnd(changes, position) },
       heartbeat: (position) => {
@@ -253,15 +257,13 @@ export class BinlogSession {
 
   // Streaming already started from the position: only now is forgetting everything complete.
   #invalidateGap(reason: GapReason, start: BinlogPosition): void {
-    const ledger = this.#ledger as DeliveryLedger
     this.#host.counters.gaps++
     if (gapChannel.hasSubscribers) {
       gapChannel.publish({ source: this.#host.id, reason, position: start } satisfies BinlogGapEvent)
     }
     // Everything before `start` was visible when it was read (a consistent snapshot), so one
     // full invalidation, sent after streaming began, leaves nothing stale.
-    const entry = ledger.record(start, 1) as LedgerEntry
-    this.#track(entry, this.#host.deliver({ kind: 'all' }, 'gap', start.gtid))
+    this.#track(this.#gapEntry as LedgerEntry, this.#host.deliver({ kind: 'all' }, 'gap', start.gtid))
   }
 
   #groupEnd(changes: ChangeSet | undefined, position: BinlogPosition): void {

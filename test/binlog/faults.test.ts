@@ -49,7 +49,7 @@ interface Instance {
  * `bus`: the repository uses the source as its bus (and learns its health). `target`: the
  * repository has no bus and trusts its cache whatever happens; the source invalidates it.
  */
-function instance(mode: 'bus' | 'target', checkpoint: CheckpointStore, repository?: ContactRepository, timing: { readonly maxLag?: number } = {}): Instance {
+function instance(mode: 'bus' | 'target', checkpoint: CheckpointStore, repository?: ContactRepository, timing: { readonly maxLag?: number; readonly heartbeatInterval?: number } = {}): Instance {
   const db = rig.database({ connectionLimit: 2, connectTimeout: 1_000 })
   if (mode === 'bus') {
     const source = createBinlogInvalidationSource({ connection: rig.tailer, serverId: 4711, checkpoint, ...TIMING, ...timing })
@@ -165,7 +165,7 @@ describe('faults, one process', () => {
   it('the stream behind (a 30,000-row UPDATE to decode): reported, the repository stops trusting until it caught up', async () => {
     const BIG = 8
     await rig.seed(Array.from({ length: 30_000 }, (_, i) => [BIG, 100_001 + i] as const))
-    const i = instance('bus', memoryCheckpointStore(), undefined, { maxLag: 150 })
+    const i = instance('bus', memoryCheckpointStore(), undefined, { heartbeatInterval: 40, maxLag: 60 })
     const states = recordChannel<BinlogStateEvent>(BINLOG_CHANNELS.state)
     const trust = recordChannel<TrustEvent>(CHANNELS.trust)
     try {
