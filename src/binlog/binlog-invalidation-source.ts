@@ -60,7 +60,10 @@ export interface BinlogInvalidationSourceStats {
   readonly heartbeats: number
   /** Consistent-snapshot probes run (visibility and lag). */
   readonly probes: number
-  /** Milliseconds the stream last took to reach a probe's position (`undefined` before the first). */
+  /**
+   * Milliseconds the stream last took to reach the server's position as a probe read it, or how
+   * long it has been trying to reach the current one if longer (`undefined` before the first).
+   */
   readonly lagMs: number | undefined
   /** Transactions waiting for a snapshot that shows them visible. */
   readonly unconfirmed: number
@@ -274,7 +277,8 @@ class Source implements BinlogInvalidationSource, SessionHost {
     const stateChanged = state !== this.#state
     this.#state = state
     if (stateChanged && stateChannel.hasSubscribers) {
-      stateChannel.publish({ source: this.id, state, healthy, cause: state === 'down' ? this.#lastError : undefined } satisfies BinlogStateEvent)
+      const cause = state === 'down' ? (this.#session?.endReason ?? this.#lastError) : undefined
+      stateChannel.publish({ source: this.id, state, healthy, cause } satisfies BinlogStateEvent)
     }
     if (healthy !== this.#healthy) {
       this.#healthy = healthy

@@ -108,6 +108,7 @@ export class BinlogSession {
   #rejectReady!: (error: unknown) => void
   #resolveEnded!: (reason: unknown) => void
   #state: SessionState = 'starting'
+  #endReason: unknown
   #control: Connection | undefined
   #stream: BinlogStream | undefined
   #tracker: TransactionTracker | undefined
@@ -140,9 +141,14 @@ export class BinlogSession {
     return this.#state
   }
 
-  /** Milliseconds the stream last took to reach a probe's position (`undefined` before the first). */
+  /**
+   * Milliseconds the stream last took to reach a probe's position, or how long it has been
+   * trying to reach the current one if that is longer (`undefined` before the first probe).
+   */
   get lagMs(): number | undefined {
-    return this.#lagMs
+    const pending = this.#lagTarget === undefined ? undefined : performance.now() - this.#lagTarget.at
+    if (pending === undefined) return this.#lagMs
+    return Math.max(pending, this.#lagMs ?? 0)
   }
 
   /** Commits waiting for a snapshot that shows them visible. */
@@ -153,6 +159,11 @@ export class BinlogSession {
   /** The stream's position (the last group that ended). */
   get position(): BinlogPosition | undefined {
     return this.#tracker?.position()
+  }
+
+  /** What ended the session (`undefined` while it runs, or after `stop()`). */
+  get endReason(): unknown {
+    return this.#endReason
   }
 
   /** Ends the session (no failure reported). */
@@ -405,6 +416,7 @@ export class BinlogSession {
   #end(reason: unknown): void {
     if (this.#state === 'ended') return
     this.#state = 'ended'
+    this.#endReason = reason
     if (this.#watchdog !== undefined) clearInterval(this.#watchdog)
     this.#stream?.stop()
     this.#control?.destroy()

@@ -49,7 +49,10 @@ export interface BinlogStateEvent {
   readonly source: string
   readonly state: BinlogSourceState
   readonly healthy: boolean
-  /** What caused it, for `down`: the error, `'stalled'` or `'lease-lost'`. */
+  /**
+   * For `down`: what ended the stream (the driver's or server's error; a stall is a
+   * `BinlogConnectionError` saying so). `undefined` otherwise.
+   */
   readonly cause: unknown
 }
 
