@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import type {
-  InvalidationBus,
-  InvalidationMessage,
-  InvalidationSubscriber,
+import {
+  deliverInvalidation,
+  tellTrust,
+  type InvalidationBus,
+  type InvalidationMessage,
+  type InvalidationSubscriber,
 } from '../invalidation/invalidation-bus.js'
 import {
   resolveSourceOptions,
@@ -213,7 +215,7 @@ class Source implements BinlogInvalidationSource, SessionHost {
 
   publish(message: InvalidationMessage, sender?: InvalidationSubscriber): Promise<void> {
     if (this.#closed) return Promise.reject(new BinlogSourceClosedError())
-    this.#deliverLocally(message, sender)
+    deliverInvalidation(this.#subscribers, message, sender)
     return RESOLVED
   }
 
@@ -241,7 +243,7 @@ class Source implements BinlogInvalidationSource, SessionHost {
     }
     const target = this.options.target
     if (target === undefined) {
-      this.#deliverLocally(message, undefined)
+      deliverInvalidation(this.#subscribers, message, undefined)
       return RESOLVED
     }
     let delivery: Promise<void>
@@ -282,7 +284,7 @@ class Source implements BinlogInvalidationSource, SessionHost {
     }
     if (healthy !== this.#healthy) {
       this.#healthy = healthy
-      this.#tellSubscribers(healthy)
+      tellTrust(this.#subscribers, healthy)
       if (this.#role === 'active') this.#announce(healthy)
     }
   }
@@ -497,42 +499,10 @@ class Source implements BinlogInvalidationSource, SessionHost {
     this.#role = 'none'
     this.changed()
   }
-
-  #deliverLocally(message: InvalidationMessage, except: InvalidationSubscriber | undefined): void {
-    let failure: { error: unknown } | undefined
-    for (const subscriber of this.#subscribers) {
-      if (subscriber === except) continue
-      try {
-        subscriber.onInvalidation(message)
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-    if (failure !== undefined) rethrowLater(failure.error)
-  }
-
-  #tellSubscribers(trusted: boolean): void {
-    let failure: { error: unknown } | undefined
-    for (const subscriber of this.#subscribers) {
-      try {
-        subscriber.onTrustChange(trusted)
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-    if (failure !== undefined) rethrowLater(failure.error)
-  }
 }
 
 // What start() rejects with: the typed errors as they are, anything else as a connection failure.
 function startError(error: unknown): BinlogSourceError {
   if (error instanceof BinlogSourceError) return error
   return new BinlogConnectionError('Starting the binlog stream failed', error)
-}
-
-// A subscriber broke its "must not throw" contract: the others were served first.
-function rethrowLater(error: unknown): void {
-  queueMicrotask(() => {
-    throw error
-  })
 }

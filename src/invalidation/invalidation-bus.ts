@@ -65,3 +65,44 @@ export interface SourceStatusAnnouncer {
   /** Sends `status` to every instance listening for it; never rejects. */
   announceSourceStatus(status: SourceStatus): Promise<void>
 }
+
+/**
+ * Delivers `message` to every subscriber but `except`: what a bus does for the repositories of
+ * its process. A subscriber that breaks its "must not throw" contract does not keep the others
+ * from theirs; its error then surfaces as uncaught instead of vanishing, and never inside the
+ * caller's I/O callback (ioredis's parser, zongji's).
+ */
+export function deliverInvalidation(
+  subscribers: Iterable<InvalidationSubscriber>,
+  message: InvalidationMessage,
+  except: InvalidationSubscriber | undefined,
+): void {
+  forEachSubscriber(subscribers, except, (subscriber) => { subscriber.onInvalidation(message) })
+}
+
+/** Tells every subscriber whether the bus can promise delivery; as {@link deliverInvalidation}. */
+export function tellTrust(subscribers: Iterable<InvalidationSubscriber>, trusted: boolean): void {
+  forEachSubscriber(subscribers, undefined, (subscriber) => { subscriber.onTrustChange(trusted) })
+}
+
+function forEachSubscriber(
+  subscribers: Iterable<InvalidationSubscriber>,
+  except: InvalidationSubscriber | undefined,
+  call: (subscriber: InvalidationSubscriber) => void,
+): void {
+  let failure: { error: unknown } | undefined
+  for (const subscriber of subscribers) {
+    if (subscriber === except) continue
+    try {
+      call(subscriber)
+    } catch (error) {
+      failure ??= { error }
+    }
+  }
+  if (failure !== undefined) {
+    const { error } = failure
+    queueMicrotask(() => {
+      throw error
+    })
+  }
+}

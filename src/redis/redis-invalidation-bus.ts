@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { ContactValidationError } from '../errors.js'
 import { assertIdList, assertTenantId } from '../validation/id-schema.js'
-import type {
-  InvalidationBus,
-  InvalidationMessage,
-  InvalidationSubscriber,
-  SourceStatus,
-  SourceStatusAnnouncer,
+import {
+  deliverInvalidation,
+  tellTrust,
+  type InvalidationBus,
+  type InvalidationMessage,
+  type InvalidationSubscriber,
+  type SourceStatus,
+  type SourceStatusAnnouncer,
 } from '../invalidation/invalidation-bus.js'
 import {
   busTrustChannel,
@@ -492,16 +494,7 @@ class RedisBus implements RedisInvalidationBus {
   }
 
   #deliver(message: InvalidationMessage, except: InvalidationSubscriber | undefined): void {
-    let failure: { error: unknown } | undefined
-    for (const subscriber of this.#subscribers) {
-      if (subscriber === except) continue
-      try {
-        subscriber.onInvalidation(message)
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-    if (failure !== undefined) rethrowLater(failure.error)
+    deliverInvalidation(this.#subscribers, message, except)
   }
 
   #onTrustChange(trusted: boolean, reason: DistrustReason | undefined): void {
@@ -509,24 +502,8 @@ class RedisBus implements RedisInvalidationBus {
     if (busTrustChannel.hasSubscribers) {
       busTrustChannel.publish({ bus: this.id, trusted, reason } satisfies BusTrustEvent)
     }
-    let failure: { error: unknown } | undefined
-    for (const subscriber of this.#subscribers) {
-      try {
-        subscriber.onTrustChange(trusted)
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-    if (failure !== undefined) rethrowLater(failure.error)
+    tellTrust(this.#subscribers, trusted)
   }
-}
-
-// A subscriber broke its "must not throw" contract. The others were served first; the error
-// then surfaces as uncaught instead of vanishing, and never inside ioredis's parser.
-function rethrowLater(error: unknown): void {
-  queueMicrotask(() => {
-    throw error
-  })
 }
 
 function checkMessage(message: InvalidationMessage): void {
