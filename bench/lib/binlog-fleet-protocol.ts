@@ -1,5 +1,4 @@
-// What the parent (a test or the benchmark) and its binlog fleet workers say over IPC. Reader
-// logs have the shapes test/redis/helpers/staleness-checker.ts reads.
+// What the parent (a test or the benchmark) and its binlog fleet workers say over IPC.
 import type { ConnectionOptions } from 'mysql2'
 import type { InvalidationMessage } from '../../src/index.js'
 import type { BinlogInvalidationSourceStats } from '../../src/binlog/index.js'
@@ -36,32 +35,9 @@ export interface TailerConfig {
   readonly checkpointInterval: number
 }
 
-/** A reader's event, in its own order (`pos`), with the shared-clock time. */
-export type ReaderEvent =
-  | { readonly type: 'applied'; readonly pos: number; readonly at: number; readonly origin: string | null; readonly seq: number; readonly message: InvalidationMessage }
-  | { readonly type: 'trust'; readonly pos: number; readonly at: number; readonly trusted: boolean }
-
-/** Consecutive reads of one ID that returned the same version. */
-export interface ReadRun {
-  readonly id: number
-  readonly version: number
-  readonly firstPos: number
-  readonly firstAt: number
-  lastPos: number
-  lastAt: number
-  lastHitPos: number | null
-  lastHitAt: number | null
-  reads: number
-}
-
-export interface ReaderLog {
-  readonly name: string
-  readonly busId: string
-  readonly events: readonly ReaderEvent[]
-  readonly runs: readonly ReadRun[]
-  readonly reads: number
-  readonly readErrors: number
-}
+// A reader logs what the Redis tests' staleness checker reads: the same types.
+import type { ReaderLog } from '../../test/redis/helpers/fleet-protocol.js'
+export type { ReadRun, ReaderEvent, ReaderLog } from '../../test/redis/helpers/fleet-protocol.js'
 
 /** An invalidation the tailer sent: its phase, the GTID it covers, and its bus's sequence before it. */
 export interface TailerSend {
