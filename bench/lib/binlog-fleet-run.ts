@@ -90,6 +90,9 @@ export async function runFleet(env: FleetEnv, name: string, plan: { readonly wri
     },
   })
   const alive = (): BinlogFleetProcess[] => env.tailers.filter((t) => t.alive)
+  // Every tailer of the last run stops first: a standby of it must not take the old lease over
+  // (and stream on the old channel) while the first tailer is reconfigured.
+  await Promise.all([...alive(), ...env.readers].map((worker) => worker.request({ cmd: 'teardown' })))
   const before = new Map(env.tailers.map((t) => [t, new Set(t.tailerLogs.keys())]))
   // The first tailer takes the lease; the others stand by.
   for (const tailer of alive()) await tailer.request({ cmd: 'configure', config: tailerConfig(tailer) })
