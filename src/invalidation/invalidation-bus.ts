@@ -39,3 +39,70 @@ export interface InvalidationBus {
    */
   subscribe(subscriber: InvalidationSubscriber): () => void
 }
+
+/**
+ * What a source of invalidations that reads changes from elsewhere (the binlog tailer of
+ * `contact-repository/binlog`) announces about itself: whether it currently promises that
+ * every committed change reaches the bus within its documented bound. A repository must not
+ * trust its cache while the source it depends on is unhealthy or silent.
+ */
+export interface SourceStatus {
+  /**
+   * The announcer's fencing token (from its lease; `0` without one). Listeners follow the
+   * highest token heard recently, so a deposed announcer that has not noticed yet is ignored.
+   */
+  readonly token: number
+  /** Whether the source is streaming, caught up and live. */
+  readonly healthy: boolean
+}
+
+/**
+ * A bus that carries a source's {@link SourceStatus} to every instance (the Redis bus does).
+ * Announcements are periodic and best-effort: one that cannot be sent is dropped, and
+ * listeners treat silence as unhealthy.
+ */
+export interface SourceStatusAnnouncer {
+  /** Sends `status` to every instance listening for it; never rejects. */
+  announceSourceStatus(status: SourceStatus): Promise<void>
+}
+
+/**
+ * Delivers `message` to every subscriber but `except`: what a bus does for the repositories of
+ * its process. A subscriber that breaks its "must not throw" contract does not keep the others
+ * from theirs; its error then surfaces as uncaught instead of vanishing, and never inside the
+ * caller's I/O callback (ioredis's parser, zongji's).
+ */
+export function deliverInvalidation(
+  subscribers: Iterable<InvalidationSubscriber>,
+  message: InvalidationMessage,
+  except: InvalidationSubscriber | undefined,
+): void {
+  forEachSubscriber(subscribers, except, (subscriber) => { subscriber.onInvalidation(message) })
+}
+
+/** Tells every subscriber whether the bus can promise delivery; as {@link deliverInvalidation}. */
+export function tellTrust(subscribers: Iterable<InvalidationSubscriber>, trusted: boolean): void {
+  forEachSubscriber(subscribers, undefined, (subscriber) => { subscriber.onTrustChange(trusted) })
+}
+
+function forEachSubscriber(
+  subscribers: Iterable<InvalidationSubscriber>,
+  except: InvalidationSubscriber | undefined,
+  call: (subscriber: InvalidationSubscriber) => void,
+): void {
+  let failure: { error: unknown } | undefined
+  for (const subscriber of subscribers) {
+    if (subscriber === except) continue
+    try {
+      call(subscriber)
+    } catch (error) {
+      failure ??= { error }
+    }
+  }
+  if (failure !== undefined) {
+    const { error } = failure
+    queueMicrotask(() => {
+      throw error
+    })
+  }
+}

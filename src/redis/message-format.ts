@@ -1,4 +1,4 @@
-import type { InvalidationMessage } from '../invalidation/invalidation-bus.js'
+import type { InvalidationMessage, SourceStatus } from '../invalidation/invalidation-bus.js'
 
 /**
  * The text every bus writes on the channel, one Redis message per invalidation:
@@ -14,6 +14,16 @@ import type { InvalidationMessage } from '../invalidation/invalidation-bus.js'
  * `origin` names the sending bus (8 base64url characters) and `seq` counts its messages,
  * pings included; neither is used to drop anything, they only tell a bus its own messages
  * and make traces readable. Numbers are decimal with no sign, no leading zero, at most 2^53-1.
+ *
+ * A bus created with `sourceTimeout` also listens on a second channel, `<channel>:source`, where
+ * an invalidation source (the binlog tailer) announces its health in the same header format:
+ *
+ * ```text
+ * 1:Xk3_a9Qz:21:s:7:h              source with fencing token 7 is healthy
+ * 1:Xk3_a9Qz:22:s:7:u              ... is not (down, stalled or behind)
+ * ```
+ *
+ * Buses without `sourceTimeout` never subscribe to it, so older versions never see these.
  *
  * Compatibility: the first four fields keep their meaning in every version. A bus that meets
  * a version it does not know ignores its pings and applies anything else as a full
@@ -51,6 +61,26 @@ export function encodeInvalidation(origin: string, seq: number, message: Invalid
 /** Encodes a heartbeat ping. */
 export function encodePing(origin: string, seq: number): string {
   return `${PREFIX}${origin}:${seq}:p`
+}
+
+/** Encodes a source's health announcement for the `<channel>:source` channel. */
+export function encodeSourceStatus(origin: string, seq: number, status: SourceStatus): string {
+  return `${PREFIX}${origin}:${seq}:s:${status.token}:${status.healthy ? 'h' : 'u'}`
+}
+
+/**
+ * Decodes a message of the `<channel>:source` channel; never throws. Anything unreadable
+ * (another version included) reads as `undefined` and is ignored: without a readable healthy
+ * announcement within `sourceTimeout`, listeners stop trusting, so doubt is never trust.
+ */
+export function decodeSourceStatus(text: string): { readonly origin: string; readonly status: SourceStatus } | undefined {
+  const fields = text.split(':')
+  const [version, origin, seqText, kind, tokenText, state] = fields
+  if (version !== String(FORMAT_VERSION) || fields.length !== 6 || kind !== 's') return undefined
+  const token = parseId(tokenText, true)
+  if (origin === undefined || origin === '' || parseId(seqText, true) === undefined || token === undefined) return undefined
+  if (state !== 'h' && state !== 'u') return undefined
+  return { origin, status: { token, healthy: state === 'h' } }
 }
 
 /** Decodes a message from the channel; never throws. */

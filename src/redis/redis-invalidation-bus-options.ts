@@ -58,13 +58,29 @@ export interface RedisInvalidationBusOptions {
    * (about 1 MiB of heap at most).
    */
   readonly maxQueued?: number
+  /**
+   * Makes the bus depend on an invalidation source that announces its health on
+   * `<channel>:source` (the binlog tailer of `contact-repository/binlog`, whose `announce`
+   * option is a bus of the same channel). The bus then promises delivery only while, besides
+   * hearing its own pings, it heard the source announce "healthy" within this many
+   * milliseconds and not "unhealthy" since: when the tailer is down, stalled, behind or
+   * silent, every repository on the bus flushes and caps new entries at `untrustedTtl`, as
+   * during a Redis outage. A new bus starts untrusted until the first healthy announcement.
+   * The bound on staleness when the tailer dies silently. Must exceed the tailer's
+   * `statusInterval` (default 500) by a few intervals; `2_000` is a sound value.
+   * Default: `undefined`, no source required and `<channel>:source` not subscribed.
+   * Cost: one subscription more and, per instance, one tiny message per `statusInterval`.
+   */
+  readonly sourceTimeout?: number
 }
 
 /** Options after defaults were applied and values checked. */
-export type ResolvedBusOptions = Required<RedisInvalidationBusOptions>
+export type ResolvedBusOptions = Required<Omit<RedisInvalidationBusOptions, 'sourceTimeout'>> &
+  Pick<RedisInvalidationBusOptions, 'sourceTimeout'>
 
 const KNOWN_OPTIONS = new Set<string>([
   'publisher', 'subscriber', 'channel', 'heartbeatInterval', 'heartbeatTimeout', 'publishTimeout', 'maxQueued',
+  'sourceTimeout',
 ])
 
 /** Applies defaults and validates, throwing a `TypeError` that names the first bad option. */
@@ -94,6 +110,9 @@ export function resolveBusOptions(options: RedisInvalidationBusOptions): Resolve
     heartbeatTimeout,
     publishTimeout: integerOption(options, 'publishTimeout', 2_000, 1, MAX_TIMER_DELAY),
     maxQueued: integerOption(options, 'maxQueued', 10_000, 1, Number.MAX_SAFE_INTEGER),
+    ...(options.sourceTimeout === undefined
+      ? {}
+      : { sourceTimeout: integerOption(options, 'sourceTimeout', 0, 1, MAX_TIMER_DELAY) }),
   }
 }
 

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { ContactValidationError } from '../errors.js'
 import { assertIdList, assertTenantId } from '../validation/id-schema.js'
-import type { InvalidationBus, InvalidationMessage, InvalidationSubscriber } from '../invalidation/invalidation-bus.js'
+import {
+  deliverInvalidation,
+  tellTrust,
+  type InvalidationBus,
+  type InvalidationMessage,
+  type InvalidationSubscriber,
+  type SourceStatus,
+  type SourceStatusAnnouncer,
+} from '../invalidation/invalidation-bus.js'
 import {
   busTrustChannel,
   publishChannel,
@@ -13,20 +21,24 @@ import {
   type BusTrustEvent,
 } from './diagnostics.js'
 import { InvalidationBusClosedError } from './errors.js'
-import { decodeMessage, encodeInvalidation, encodePing } from './message-format.js'
+import { decodeMessage, decodeSourceStatus, encodeInvalidation, encodePing, encodeSourceStatus } from './message-format.js'
 import {
   resolveBusOptions,
   type RedisInvalidationBusOptions,
   type ResolvedBusOptions,
 } from './redis-invalidation-bus-options.js'
 import { RetryQueue } from './retry-queue.js'
+import { SourceTrust } from './source-trust.js'
 import { TrustMonitor, type DistrustReason } from './trust-monitor.js'
 
 /** Counters since creation, and the bus's current state. */
 export interface RedisInvalidationBusStats {
   /** This bus's name in the messages it sends (their `origin`). */
   readonly id: string
-  /** Whether the bus promises delivery now: it heard its own ping within `heartbeatTimeout`. */
+  /**
+   * Whether the bus promises delivery now: it heard its own ping within `heartbeatTimeout`
+   * and, with `sourceTimeout`, the source announced "healthy" within it.
+   */
   readonly trusted: boolean
   /** Why not, while `trusted` is false. */
   readonly distrustReason: DistrustReason | undefined
@@ -65,12 +77,33 @@ export interface RedisInvalidationBusStats {
   readonly heartbeatTimeouts: number
   /** Times the subscriber connection closed after having been ready. */
   readonly subscriptionDrops: number
-  /** Sequence number of the last message this bus sent (pings included). */
+  /** Sequence number of the last message this bus sent (pings and announcements included). */
   readonly sequence: number
+  /**
+   * With `sourceTimeout`: whether the source it depends on is trusted now (`undefined` without
+   * `sourceTimeout`).
+   */
+  readonly sourceTrusted: boolean | undefined
+  /** With `sourceTimeout`: the fencing token of the source followed now, once one was heard. */
+  readonly sourceToken: number | undefined
+  /** Source announcements heard and taken into account. */
+  readonly statusesHeard: number
+  /** Source announcements ignored: a higher token was heard recently, or they were unreadable. */
+  readonly statusesIgnored: number
+  /** Times the source fell silent for `sourceTimeout` while trusted. */
+  readonly sourceSilences: number
+  /** Announcements this bus sent for a source (`announceSourceStatus`). */
+  readonly statusesSent: number
+  /** Announcements dropped because the publisher was not ready or not answering. */
+  readonly statusesDropped: number
 }
 
-/** An {@link InvalidationBus} over Redis pub/sub, with its own counters and lifecycle. */
-export interface RedisInvalidationBus extends InvalidationBus {
+/**
+ * An {@link InvalidationBus} over Redis pub/sub, with its own counters and lifecycle. It is also
+ * a {@link SourceStatusAnnouncer}: a binlog tailer announces its health through it to every bus
+ * of the channel created with `sourceTimeout`.
+ */
+export interface RedisInvalidationBus extends InvalidationBus, SourceStatusAnnouncer {
   /** This bus's name in the messages it sends. */
   readonly id: string
   stats(): RedisInvalidationBusStats
@@ -80,6 +113,13 @@ export interface RedisInvalidationBus extends InvalidationBus {
    * longer delivers (`onTrustChange(false)`). The connections stay open: they are yours.
    */
   close(): Promise<void>
+  /**
+   * Publishes a source's health on `<channel>:source` (see `sourceTimeout`). Best-effort:
+   * dropped while the publisher is not ready or not answering. A "healthy" announcement goes
+   * out as "unhealthy" while invalidations of this bus wait in its retry queue, since the
+   * others have not received them yet. Never rejects.
+   */
+  announceSourceStatus(status: SourceStatus): Promise<void>
 }
 
 /**
@@ -113,6 +153,9 @@ interface Counters {
   pingsSent: number
   pingsHeard: number
   subscriptionDrops: number
+  statusesIgnored: number
+  statusesSent: number
+  statusesDropped: number
 }
 
 class RedisBus implements RedisInvalidationBus {
@@ -124,7 +167,12 @@ class RedisBus implements RedisInvalidationBus {
   readonly #counters: Counters = {
     trustChanges: 0, published: 0, retried: 0, publishFailures: 0, deferred: 0, dropped: 0,
     received: 0, unreadable: 0, pingsSent: 0, pingsHeard: 0, subscriptionDrops: 0,
+    statusesIgnored: 0, statusesSent: 0, statusesDropped: 0,
   }
+  readonly #sourceChannel: string
+  // Only with `sourceTimeout`: the source's announcements, combined with #trust.
+  readonly #source: SourceTrust | undefined
+  #trusted = false
   readonly #ticker: NodeJS.Timeout
   #seq = 0
   #inflight = 0
@@ -138,6 +186,7 @@ class RedisBus implements RedisInvalidationBus {
 
   readonly #onMessage = (channel: string, text: string): void => {
     if (channel === this.#options.channel) this.#receive(text)
+    else if (this.#source !== undefined && channel === this.#sourceChannel) this.#receiveStatus(text)
   }
   readonly #onSubscriberReady = (): void => {
     this.#subscriberReady = true
@@ -160,9 +209,11 @@ class RedisBus implements RedisInvalidationBus {
   constructor(options: ResolvedBusOptions) {
     this.#options = options
     this.#queue = new RetryQueue(options.maxQueued)
-    this.#trust = new TrustMonitor(options.heartbeatTimeout, (trusted, reason) => {
-      this.#onTrustChange(trusted, reason)
-    })
+    this.#sourceChannel = `${options.channel}:source`
+    this.#trust = new TrustMonitor(options.heartbeatTimeout, () => { this.#combineTrust() })
+    this.#source = options.sourceTimeout === undefined
+      ? undefined
+      : new SourceTrust(options.sourceTimeout, () => { this.#combineTrust() })
     const { publisher, subscriber } = options
     subscriber.on('message', this.#onMessage)
     subscriber.on('ready', this.#onSubscriberReady)
@@ -195,7 +246,7 @@ class RedisBus implements RedisInvalidationBus {
       throw new TypeError('subscriber must have onInvalidation() and onTrustChange() methods')
     }
     this.#subscribers.add(subscriber)
-    subscriber.onTrustChange(this.#trust.trusted)
+    subscriber.onTrustChange(this.#trusted)
     return () => {
       this.#subscribers.delete(subscriber)
     }
@@ -204,8 +255,8 @@ class RedisBus implements RedisInvalidationBus {
   stats(): RedisInvalidationBusStats {
     return {
       id: this.id,
-      trusted: this.#trust.trusted,
-      distrustReason: this.#trust.reason,
+      trusted: this.#trusted,
+      distrustReason: this.#distrustReason(),
       subscribers: this.#subscribers.size,
       ...this.#counters,
       inflight: this.#inflight,
@@ -213,7 +264,26 @@ class RedisBus implements RedisInvalidationBus {
       collapsed: this.#queue.collapses,
       heartbeatTimeouts: this.#trust.timeouts,
       sequence: this.#seq,
+      sourceTrusted: this.#source?.trusted,
+      sourceToken: this.#source?.token,
+      statusesHeard: this.#source?.heard ?? 0,
+      statusesIgnored: this.#counters.statusesIgnored + (this.#source?.ignored ?? 0),
+      sourceSilences: this.#source?.silences ?? 0,
     }
+  }
+
+  announceSourceStatus(status: SourceStatus): Promise<void> {
+    if (this.#state !== 'open') return RESOLVED
+    const { publisher } = this.#options
+    if (this.#stalled || publisher.status !== 'ready') {
+      this.#counters.statusesDropped++
+      return RESOLVED
+    }
+    // The others cannot have what still waits here: "healthy" would be a promise not kept yet.
+    const healthy = status.healthy && this.#queue.size === 0
+    this.#counters.statusesSent++
+    const text = encodeSourceStatus(this.id, ++this.#seq, { token: status.token, healthy })
+    return publisher.publish(this.#sourceChannel, text).then(noop, () => { this.#counters.statusesDropped++ })
   }
 
   close(): Promise<void> {
@@ -242,7 +312,9 @@ class RedisBus implements RedisInvalidationBus {
     subscriber.off('ready', this.#onSubscriberReady)
     subscriber.off('close', this.#onSubscriberClose)
     publisher.off('ready', this.#onPublisherReady)
-    if (subscriber.status !== 'end') subscriber.unsubscribe(channel).catch(noop)
+    const channels = this.#source === undefined ? [channel] : [channel, this.#sourceChannel]
+    if (subscriber.status !== 'end') subscriber.unsubscribe(...channels).catch(noop)
+    this.#source?.stop()
     this.#trust.lost('closed')
     this.#subscribers.clear()
   }
@@ -355,7 +427,12 @@ class RedisBus implements RedisInvalidationBus {
 
   #subscribe(): void {
     if (this.#state !== 'open') return
-    this.#options.subscriber.subscribe(this.#options.channel).then(
+    const { subscriber, channel } = this.#options
+    // One SUBSCRIBE for both: the ping that proves one proves the other.
+    const subscribed = this.#source === undefined
+      ? subscriber.subscribe(channel)
+      : subscriber.subscribe(channel, this.#sourceChannel)
+    subscribed.then(
       () => { this.#ping() },
       noop, // not connected yet: subscribed again on the next 'ready'
     )
@@ -394,17 +471,30 @@ class RedisBus implements RedisInvalidationBus {
     }
   }
 
-  #deliver(message: InvalidationMessage, except: InvalidationSubscriber | undefined): void {
-    let failure: { error: unknown } | undefined
-    for (const subscriber of this.#subscribers) {
-      if (subscriber === except) continue
-      try {
-        subscriber.onInvalidation(message)
-      } catch (error) {
-        failure ??= { error }
-      }
+  #receiveStatus(text: string): void {
+    const decoded = decodeSourceStatus(text)
+    if (decoded === undefined) {
+      this.#counters.statusesIgnored++
+      return
     }
-    if (failure !== undefined) rethrowLater(failure.error)
+    this.#source?.hear(decoded.status)
+  }
+
+  #distrustReason(): DistrustReason | undefined {
+    if (this.#trusted) return undefined
+    return this.#trust.reason ?? this.#source?.reason
+  }
+
+  // Trusted while the subscription is and, with `sourceTimeout`, the source is too.
+  #combineTrust(): void {
+    const trusted = this.#trust.trusted && (this.#source?.trusted ?? true)
+    if (trusted === this.#trusted) return
+    this.#trusted = trusted
+    this.#onTrustChange(trusted, this.#distrustReason())
+  }
+
+  #deliver(message: InvalidationMessage, except: InvalidationSubscriber | undefined): void {
+    deliverInvalidation(this.#subscribers, message, except)
   }
 
   #onTrustChange(trusted: boolean, reason: DistrustReason | undefined): void {
@@ -412,24 +502,8 @@ class RedisBus implements RedisInvalidationBus {
     if (busTrustChannel.hasSubscribers) {
       busTrustChannel.publish({ bus: this.id, trusted, reason } satisfies BusTrustEvent)
     }
-    let failure: { error: unknown } | undefined
-    for (const subscriber of this.#subscribers) {
-      try {
-        subscriber.onTrustChange(trusted)
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-    if (failure !== undefined) rethrowLater(failure.error)
+    tellTrust(this.#subscribers, trusted)
   }
-}
-
-// A subscriber broke its "must not throw" contract. The others were served first; the error
-// then surfaces as uncaught instead of vanishing, and never inside ioredis's parser.
-function rethrowLater(error: unknown): void {
-  queueMicrotask(() => {
-    throw error
-  })
 }
 
 function checkMessage(message: InvalidationMessage): void {

@@ -1,5 +1,11 @@
-/** Why a bus does not trust its subscription now. */
+import type { SourceDistrustReason } from './source-trust.js'
+
+/**
+ * Why a bus does not promise delivery now: its subscription (the reasons below), or, for a bus
+ * created with `sourceTimeout`, the invalidation source it depends on ({@link SourceDistrustReason}).
+ */
 export type DistrustReason =
+  | SourceDistrustReason
   /** No ping of its own heard yet since the bus was created. */
   | 'starting'
   /** The subscriber connection closed (dropped, killed, server restarted). */
