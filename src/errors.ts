@@ -2,9 +2,14 @@ import { isTransientDriverError } from './driver-errors.js'
 import type { ValidationIssue } from './validation/validation-issue.js'
 
 /**
- * Every error this library throws or rejects with carries one of these codes.
- * Match on `code` (or `instanceof`), never on `message`: messages may be reworded, codes
- * are part of the public contract.
+ * Every error this package throws or rejects with at run time is a
+ * {@link ContactRepositoryError} carrying one of these codes, the subpaths' errors included
+ * (the Redis bus's and the binlog source's). Match on `code` (or `instanceof`), never on
+ * `message`: messages may be reworded, codes are part of the public contract.
+ *
+ * Bad options are the one exception, by design: constructors and factories throw a plain
+ * `TypeError` naming the option, synchronously, as lru-cache and Node's own APIs do. That is a
+ * programming error to fix, not a condition to handle at run time.
  */
 export type ContactRepositoryErrorCode =
   | 'ERR_CONTACTS_INVALID_ARGUMENT'
@@ -14,8 +19,14 @@ export type ContactRepositoryErrorCode =
   | 'ERR_CONTACTS_OVERLOADED'
   | 'ERR_CONTACTS_INVALID_ROW'
   | 'ERR_CONTACTS_CLOSED'
+  | 'ERR_CONTACTS_CHANGES_CLOSED'
+  | 'ERR_INVALIDATION_BUS_CLOSED'
+  | 'ERR_BINLOG_UNSAFE_SERVER'
+  | 'ERR_BINLOG_MISSING_PRIVILEGE'
+  | 'ERR_BINLOG_CONNECTION'
+  | 'ERR_BINLOG_CLOSED'
 
-/** Base class of every error the repository produces. */
+/** Base class of every error the package produces at run time. */
 export class ContactRepositoryError extends Error {
   override name = 'ContactRepositoryError'
   readonly code: ContactRepositoryErrorCode
@@ -156,5 +167,18 @@ export class ContactRepositoryClosedError extends ContactRepositoryError {
 
   constructor() {
     super('ERR_CONTACTS_CLOSED', 'The contact repository is closed', false)
+  }
+}
+
+/**
+ * `ContactWrites`: a change was recorded on `changes` after the write callback had returned (a
+ * forgotten `await`, a callback kept for later). The transaction was already committed or
+ * rolled back, so the change would never be invalidated: record changes while the write runs.
+ */
+export class ContactChangesClosedError extends ContactRepositoryError {
+  override name = 'ContactChangesClosedError'
+
+  constructor() {
+    super('ERR_CONTACTS_CHANGES_CLOSED', 'Changes can only be recorded while the write runs', false)
   }
 }

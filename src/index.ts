@@ -12,6 +12,7 @@ export { CONTACTS_TABLE_SQL, createContactsTable } from './contacts/contacts-tab
 export type { CreateContactsTableOptions } from './contacts/contacts-table.js'
 export {
   ContactAbortError,
+  ContactChangesClosedError,
   ContactOverloadError,
   ContactQueryError,
   ContactRepositoryClosedError,

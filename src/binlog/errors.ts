@@ -1,4 +1,4 @@
-import { ContactRepositoryError, type ContactRepositoryErrorCode } from '../errors.js'
+import { ContactRepositoryError } from '../errors.js'
 
 /**
  * Codes of the errors `contact-repository/binlog` rejects with; match on `code` (or
@@ -13,11 +13,12 @@ export type BinlogSourceErrorCode =
 /** Base class of the binlog source's errors. */
 export class BinlogSourceError extends ContactRepositoryError {
   override name = 'BinlogSourceError'
+  declare readonly code: BinlogSourceErrorCode
 
+  // Not useless: it narrows the codes a binlog error can be given to the binlog ones.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(code: BinlogSourceErrorCode, message: string, transient: boolean, options?: ErrorOptions) {
-    // ContactRepositoryErrorCode does not list the binlog codes (src/errors.ts is shared); the
-    // value is one of BinlogSourceErrorCode, as `instanceof BinlogSourceError` tells.
-    super(code as unknown as ContactRepositoryErrorCode, message, transient, options)
+    super(code, message, transient, options)
   }
 }
 

@@ -1,4 +1,5 @@
 import type { IsolationLevel, Kysely, Transaction } from 'kysely'
+import { ContactChangesClosedError } from '../errors.js'
 import { assertIdList, assertTenantId } from '../validation/id-schema.js'
 
 /** What {@link ContactWrites} needs from a repository; a `ContactRepository` has it. */
@@ -149,6 +150,6 @@ class ChangeSet implements ContactChanges {
   }
 
   #check(): void {
-    if (this.#sealed) throw new TypeError('changes can only be recorded while the write runs')
+    if (this.#sealed) throw new ContactChangesClosedError()
   }
 }

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { CHANNELS, ContactRepository, ContactValidationError, type TrustEvent } from '../../src/index.js'
+import { CHANNELS, ContactRepository, ContactRepositoryError, ContactValidationError, type TrustEvent } from '../../src/index.js'
 import {
   InvalidationBusClosedError,
   REDIS_BUS_CHANNELS,
@@ -223,6 +223,7 @@ describe('Redis invalidation bus (shared Redis)', () => {
     const error: unknown = await bus.publish({ kind: 'all' }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(InvalidationBusClosedError)
     expect((error as InvalidationBusClosedError).code).toBe('ERR_INVALIDATION_BUS_CLOSED')
+    expect(error).toBeInstanceOf(ContactRepositoryError)
     expect(() => bus.subscribe({ onInvalidation: () => undefined, onTrustChange: () => undefined })).toThrow(InvalidationBusClosedError)
   })
 

@@ -2,7 +2,7 @@
 import { Kysely, MysqlDialect, sql } from 'kysely'
 import { createPool } from 'mysql2'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { ContactRepository, ContactValidationError, ContactWrites, type ContactInvalidator } from '../../src/index.js'
+import { ContactChangesClosedError, ContactRepository, ContactValidationError, ContactWrites, type ContactInvalidator } from '../../src/index.js'
 import { openBackend, seed, type TestBackend } from '../helpers/backends.js'
 import { MYSQL_URL } from '../helpers/env.js'
 import { QueryGate, gatedDialect } from './helpers/gated-dialect.js'
@@ -110,7 +110,8 @@ describe('ContactWrites', () => {
     expect(await firstName(1)).toBe('v0')
     let leaked: { ids: (t: number, ids: readonly number[]) => void } | undefined
     await writes.execute((_trx, changes) => { leaked = changes; return Promise.resolve() })
-    expect(() => leaked?.ids(TENANT, [1])).toThrow(TypeError)
+    expect(() => leaked?.ids(TENANT, [1])).toThrow(ContactChangesClosedError)
+    expect(() => leaked?.ids(TENANT, [1])).toThrow(expect.objectContaining({ code: 'ERR_CONTACTS_CHANGES_CLOSED', transient: false }))
 
     expect(() => new ContactWrites({ db: {} as never, repository })).toThrow(/options\.db/)
     expect(() => new ContactWrites({ db, repository: {} as never })).toThrow(/options\.repository/)
