@@ -5,7 +5,7 @@ import {
   type ContactRepositoryOptions,
   type ResolvedOptions,
 } from './contact-repository-options.js'
-import { selectContacts } from './contacts/contacts-query.js'
+import { createContactsReader } from './contacts/contacts-reader.js'
 import {
   batchEndChannel,
   batchStartChannel,
@@ -187,7 +187,7 @@ export class ContactRepository {
       retryAfterMs: resolved.overloadRetryAfter,
     })
     this.#loader = new BatchLoader({
-      query: (tenantId, ids) => selectContacts(resolved.db, resolved.table, tenantId, ids),
+      query: createContactsReader(resolved.db, resolved.table, resolved.maxBatchSize).read,
       fill: (batch, loads) => { this.#fill(batch, loads) },
       epoch: () => this.#trustEpoch,
       limiter: this.#limiter,

@@ -1,5 +1,6 @@
 import type { MysqlPool, MysqlPoolConnection } from 'kysely'
 import { createPool, type Pool, type PoolConnection } from 'mysql2'
+import type { StatementRunner } from '../contacts/statement-runner.js'
 import { ContactTimeoutError } from '../errors.js'
 import type { ResolvedMysqlDialectOptions } from './mysql-dialect-options.js'
 import { TimedConnection } from './timed-connection.js'
@@ -38,7 +39,7 @@ interface PoolInternals {
  * The pool Kysely's MySQL driver is given: mysql2's pool with a deadline on getting a
  * connection and a deadline on each query (see {@link TimedConnection}).
  */
-export class BoundedPool implements MysqlPool {
+export class BoundedPool implements MysqlPool, StatementRunner {
   readonly #pool: Pool
   readonly #options: ResolvedMysqlDialectOptions
   readonly #connections = new WeakMap<PoolConnection, TimedConnection>()
@@ -73,6 +74,27 @@ export class BoundedPool implements MysqlPool {
   }
 
   getConnection(callback: (error: unknown, connection: MysqlPoolConnection) => void): void {
+    this.#acquire(callback as (error: unknown, connection: TimedConnection | undefined) => void)
+  }
+
+  /**
+   * Runs `sql` as a prepared statement on a pooled connection, rows as arrays, under both
+   * deadlines (`acquireTimeout`, then `queryTimeout`), and gives the connection back.
+   */
+  execute(sql: string, values: readonly unknown[], callback: (error: unknown, rows: unknown) => void): void {
+    this.#acquire((error, connection) => {
+      if (connection === undefined) {
+        callback(error, undefined)
+        return
+      }
+      connection.execute(sql, values, (queryError, rows) => {
+        connection.release()
+        callback(queryError, rows)
+      })
+    })
+  }
+
+  #acquire(callback: (error: unknown, connection: TimedConnection | undefined) => void): void {
     const { acquireTimeout } = this.#options
     this.#waiting++
     let settled = false
@@ -81,7 +103,7 @@ export class BoundedPool implements MysqlPool {
       this.#waiting--
       this.#abandoned++
       this.#acquireTimeouts++
-      callback(new ContactTimeoutError(acquireTimeout, 'acquire'), undefined as unknown as MysqlPoolConnection)
+      callback(new ContactTimeoutError(acquireTimeout, 'acquire'), undefined)
     }, acquireTimeout)
     this.#pool.getConnection((error, raw) => {
       if (settled) {
@@ -97,7 +119,7 @@ export class BoundedPool implements MysqlPool {
       clearTimeout(timer)
       this.#waiting--
       if (error !== null) {
-        callback(this.#acquireError(error), undefined as unknown as MysqlPoolConnection)
+        callback(this.#acquireError(error), undefined)
         return
       }
       this.#inUse++

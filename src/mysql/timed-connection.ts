@@ -20,6 +20,9 @@ const SERVER_TIMEOUT_ERRNOS = new Set([
 
 const NO_RESULT: MysqlQueryResult = []
 
+/** Most parameters one prepared statement can bind (a 16-bit count in the protocol). */
+const MAX_BOUND_PARAMETERS = 65_535
+
 /** What `query` returns without a callback: something to stream the rows from. */
 interface Streamable {
   stream: <T>(options: MysqlStreamOptions) => MysqlStream<T>
@@ -63,6 +66,28 @@ export class TimedConnection implements MysqlPoolConnection {
   ): Streamable | undefined {
     // Streams are read at the consumer's pace, so no deadline can tell a wedge from a pause.
     if (callback === undefined) return this.#raw.query(sql, parameters)
+    this.#run(callback, (done) => this.#raw.query(sql, parameters, done))
+    return undefined
+  }
+
+  /**
+   * Runs `sql` as a prepared statement (mysql2's `execute`, which prepares it on this
+   * connection the first time and keeps it in its per-connection statement cache), rows as
+   * arrays, under the same deadline as {@link query}.
+   */
+  execute(sql: string, values: readonly unknown[], callback: (error: unknown, rows: unknown) => void): void {
+    const options = { sql, values: values as unknown[], rowsAsArray: true }
+    // The binary protocol counts parameters in 16 bits; beyond that the same statement goes
+    // as text (mysql2 then inlines the values, escaped).
+    if (values.length > MAX_BOUND_PARAMETERS) this.#run(callback, (done) => this.#raw.query(options, done))
+    else this.#run(callback, (done) => this.#raw.execute(options, done))
+  }
+
+  /** Sends a command through `send` and calls `callback` once: with its result, or at the deadline. */
+  #run(
+    callback: (error: unknown, result: MysqlQueryResult) => void,
+    send: (done: (error: QueryError | null, result: unknown) => void) => void,
+  ): void {
     let settled = false
     const timer = setTimeout(() => {
       settled = true
@@ -70,7 +95,7 @@ export class TimedConnection implements MysqlPoolConnection {
       this.#events.onQueryTimeout()
       callback(new ContactTimeoutError(this.#queryTimeout, 'query'), NO_RESULT)
     }, this.#queryTimeout)
-    this.#raw.query(sql, parameters, (error: QueryError | null, result: unknown) => {
+    const done = (error: QueryError | null, result: unknown): void => {
       if (settled) return
       settled = true
       clearTimeout(timer)
@@ -82,8 +107,13 @@ export class TimedConnection implements MysqlPoolConnection {
       } else {
         callback(error, NO_RESULT)
       }
-    })
-    return undefined
+    }
+    try {
+      send(done)
+    } catch (error) {
+      // mysql2 checks some arguments synchronously (undefined values, for one).
+      done(error as QueryError, undefined)
+    }
   }
 
   release(): void {
