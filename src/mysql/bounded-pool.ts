@@ -25,13 +25,25 @@ export interface MysqlPoolStats {
   readonly queryTimeouts: number
   /** Statements the server stopped at `serverStatementTimeout`, since the start. */
   readonly serverTimeouts: number
+  /**
+   * Prepared statements held now by the open connections, all together (mysql2 keeps them
+   * per connection in its statement cache). `ContactRepository`'s select needs at most
+   * `ceil(log2(maxBatchSize)) + 1` per connection.
+   */
+  readonly preparedStatements: number
+  /** The most prepared statements one open connection holds now. */
+  readonly maxPreparedStatementsPerConnection: number
 }
 
-// mysql2 keeps these on the pool without typing them; they are the only way to see how
-// many connections exist and idle. A test pins them, so a mysql2 upgrade that renames them
-// fails loudly instead of reporting zeros.
+// mysql2 keeps these on the pool (and the statement cache on each connection) without typing
+// them; they are the only way to see how many connections exist and idle, and how many
+// statements they hold. Tests pin them, so a mysql2 upgrade that renames them fails loudly
+// instead of reporting zeros.
 interface PoolInternals {
-  readonly _allConnections?: { readonly length: number }
+  readonly _allConnections?: {
+    readonly length: number
+    readonly toArray?: () => readonly { readonly _statements?: { readonly size: number } }[]
+  }
   readonly _freeConnections?: { readonly length: number }
 }
 
@@ -133,6 +145,18 @@ export class BoundedPool implements MysqlPool, StatementRunner {
 
   stats(): MysqlPoolStats {
     const internals = this.#pool as unknown as PoolInternals
+    let preparedStatements = 0
+    let maxPreparedStatementsPerConnection = 0
+    const all = internals._allConnections?.toArray?.()
+    if (all === undefined) {
+      preparedStatements = maxPreparedStatementsPerConnection = Number.NaN
+    } else {
+      for (const connection of all) {
+        const held = connection._statements?.size ?? Number.NaN
+        preparedStatements += held
+        if (!(held <= maxPreparedStatementsPerConnection)) maxPreparedStatementsPerConnection = held
+      }
+    }
     return {
       connections: internals._allConnections?.length ?? Number.NaN,
       idle: internals._freeConnections?.length ?? Number.NaN,
@@ -143,6 +167,8 @@ export class BoundedPool implements MysqlPool, StatementRunner {
       lateConnections: this.#lateConnections,
       queryTimeouts: this.#queryTimeouts,
       serverTimeouts: this.#serverTimeouts,
+      preparedStatements,
+      maxPreparedStatementsPerConnection,
     }
   }
 

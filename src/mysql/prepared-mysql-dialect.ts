@@ -2,6 +2,7 @@ import { MysqlDialect, type DialectAdapter } from 'kysely'
 import type { Pool } from 'mysql2'
 import type { StatementRunner } from '../contacts/statement-runner.js'
 import { checkOptionKeys } from '../validation/option-checks.js'
+import { executePrepared } from './execute-prepared.js'
 import { PreparedMysqlAdapter } from './prepared-mysql-adapter.js'
 
 /** Options of {@link PreparedMysqlDialect}. */
@@ -51,11 +52,16 @@ export class PreparedMysqlDialect extends MysqlDialect {
     super({ pool })
     this.#runner = {
       execute(sql, values, callback) {
-        // As TimedConnection.execute: beyond 65,535 parameters the statement goes as text.
-        const options = { sql, rowsAsArray: true }
-        const bound = values as (string | number)[] // the repository binds numbers and strings only
-        if (values.length > 65_535) pool.query(options, bound, callback)
-        else pool.execute(options, bound, callback)
+        pool.getConnection((error, connection) => {
+          if (error !== null) {
+            callback(error, undefined)
+            return
+          }
+          executePrepared(connection, sql, values, (queryError, rows) => {
+            connection.release()
+            callback(queryError, rows)
+          })
+        })
       },
     }
   }

@@ -1,6 +1,7 @@
 import type { MysqlPoolConnection, MysqlQueryResult, MysqlStream, MysqlStreamOptions } from 'kysely'
 import type { PoolConnection, QueryError } from 'mysql2'
 import { ContactTimeoutError } from '../errors.js'
+import { executePrepared } from './execute-prepared.js'
 
 /** What a {@link TimedConnection} reports to its pool. */
 export interface TimedConnectionEvents {
@@ -20,8 +21,6 @@ const SERVER_TIMEOUT_ERRNOS = new Set([
 
 const NO_RESULT: MysqlQueryResult = []
 
-/** Most parameters one prepared statement can bind (a 16-bit count in the protocol). */
-const MAX_BOUND_PARAMETERS = 65_535
 
 /** What `query` returns without a callback: something to stream the rows from. */
 interface Streamable {
@@ -70,17 +69,9 @@ export class TimedConnection implements MysqlPoolConnection {
     return undefined
   }
 
-  /**
-   * Runs `sql` as a prepared statement (mysql2's `execute`, which prepares it on this
-   * connection the first time and keeps it in its per-connection statement cache), rows as
-   * arrays, under the same deadline as {@link query}.
-   */
+  /** Runs `sql` as a prepared statement (see `executePrepared`) under the same deadline as {@link query}. */
   execute(sql: string, values: readonly unknown[], callback: (error: unknown, rows: unknown) => void): void {
-    const options = { sql, values: values as unknown[], rowsAsArray: true }
-    // The binary protocol counts parameters in 16 bits; beyond that the same statement goes
-    // as text (mysql2 then inlines the values, escaped).
-    if (values.length > MAX_BOUND_PARAMETERS) this.#run(callback, (done) => this.#raw.query(options, done))
-    else this.#run(callback, (done) => this.#raw.execute(options, done))
+    this.#run(callback, (done) => { executePrepared(this.#raw, sql, values, done) })
   }
 
   /** Sends a command through `send` and calls `callback` once: with its result, or at the deadline. */

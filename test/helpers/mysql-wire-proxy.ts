@@ -1,5 +1,5 @@
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net'
-import { MysqlStatementTap } from './mysql-statement-tap.js'
+import { MysqlStatementTap, type WireCommand } from './mysql-statement-tap.js'
 
 /** A TCP proxy in front of MariaDB that records every statement crossing the wire. */
 export interface MysqlWireProxy {
@@ -7,6 +7,11 @@ export interface MysqlWireProxy {
   readonly port: number
   /** Every statement the server was asked to run through this proxy (text or prepared), in order. */
   readonly statements: readonly string[]
+  /**
+   * Every command in detail (see {@link WireCommand}), in order, with the number of the
+   * client connection it came on (1 for the first the proxy accepted).
+   */
+  readonly commands: readonly (WireCommand & { readonly connection: number })[]
   /** Open client connections. */
   readonly connections: number
   close(): Promise<void>
@@ -21,12 +26,18 @@ export async function startMysqlWireProxy(
   target: { host: string; port: number } = { host: '127.0.0.1', port: 3306 },
 ): Promise<MysqlWireProxy> {
   const statements: string[] = []
+  const commands: (WireCommand & { readonly connection: number })[] = []
   const sockets = new Set<Socket>()
+  let accepted = 0
   const server = createServer((client) => {
+    const connection = ++accepted
     const upstream = createConnection(target)
     sockets.add(client)
     sockets.add(upstream)
-    const tap = new MysqlStatementTap((statement) => statements.push(statement))
+    const tap = new MysqlStatementTap(
+      (statement) => statements.push(statement),
+      (command) => commands.push({ ...command, connection }),
+    )
     client.on('data', (chunk: Buffer) => {
       tap.fromClient(chunk)
       upstream.write(chunk)
@@ -49,6 +60,7 @@ export async function startMysqlWireProxy(
   return {
     port,
     statements,
+    commands,
     get connections() {
       return [...sockets].length / 2
     },
