@@ -107,6 +107,12 @@ export class BoundedPool implements MysqlPool, StatementRunner {
   }
 
   #acquire(callback: (error: unknown, connection: TimedConnection | undefined) => void): void {
+    // A free connection is handed over on the next tick (mysql2 pops it at once): there is
+    // no wait to bound, so no timer to set and clear on the common path.
+    if (((this.#pool as unknown as PoolInternals)._freeConnections?.length ?? 0) > 0) {
+      this.#pool.getConnection((error, raw) => { this.#handOver(error, raw, callback) })
+      return
+    }
     const { acquireTimeout } = this.#options
     this.#waiting++
     let settled = false
@@ -130,13 +136,21 @@ export class BoundedPool implements MysqlPool, StatementRunner {
       settled = true
       clearTimeout(timer)
       this.#waiting--
-      if (error !== null) {
-        callback(this.#acquireError(error), undefined)
-        return
-      }
-      this.#inUse++
-      callback(null, this.#wrap(raw).checkOut())
+      this.#handOver(error, raw, callback)
     })
+  }
+
+  #handOver(
+    error: NodeJS.ErrnoException | null,
+    raw: PoolConnection,
+    callback: (error: unknown, connection: TimedConnection | undefined) => void,
+  ): void {
+    if (error !== null) {
+      callback(this.#acquireError(error), undefined)
+      return
+    }
+    this.#inUse++
+    callback(null, this.#wrap(raw).checkOut())
   }
 
   end(callback: (error: unknown) => void): void {
