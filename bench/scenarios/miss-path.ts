@@ -179,7 +179,7 @@ const scenario: Scenario = {
       const decoding = await measureDecoding(
         // The rows of one list, as each route's driver returns them.
         (await pool.execute({ sql: statement.compiled.sql, rowsAsArray: true }, bind(lists[0] as number[])))[0] as ContactRow[],
-        (await selectContacts(db, table, tenantId, lists[0] as number[], 'cast').execute()) as (ContactRecord & PreviousContactRow)[],
+        (await selectContacts(db, table, tenantId, lists[0] as number[], 'cast').execute()),
         tenantId,
         quick,
       )

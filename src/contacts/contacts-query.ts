@@ -17,6 +17,9 @@ export const CONTACT_COLUMNS = [
   'updated_at',
 ] as const
 
+// Every column but the two dates, selected as they are.
+const TEXT_COLUMNS = CONTACT_COLUMNS.slice(0, 8)
+
 /**
  * How the server turns the DATETIME columns into text. Both read the stored wall-clock time
  * as it is, so neither the driver's `timezone` nor the process's `TZ` can shift it.
@@ -114,18 +117,7 @@ export function selectContacts(
     ).as(column)
   return db
     .selectFrom(table)
-    .select((eb) => [
-      'id',
-      'tenant_id',
-      'first_name',
-      'last_name',
-      'company_name',
-      'email',
-      'phone',
-      'type',
-      dateText(eb, 'created_at'),
-      dateText(eb, 'updated_at'),
-    ])
+    .select((eb) => [...TEXT_COLUMNS, dateText(eb, 'created_at'), dateText(eb, 'updated_at')])
     .where('tenant_id', '=', tenantId)
     .where('id', 'in', ids)
 }
