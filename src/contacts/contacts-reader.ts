@@ -60,7 +60,12 @@ export function createContactsReader(
     return {
       mode: 'prepared',
       read: (tenantId, ids) => {
-        const statement = statements.for(ids.length)
+        let statement: ContactsStatement
+        try {
+          statement = statements.for(ids.length)
+        } catch (error) {
+          return Promise.reject(error)
+        }
         const values = statement.bind(tenantId, ids)
         if (opened === undefined) {
           opened = db.connection().execute(() => Promise.resolve())
@@ -101,6 +106,10 @@ class PaddedStatements {
 
   /** The statement for a batch of `n` IDs. */
   for(n: number): ContactsStatement {
+    // Beyond maxBatchSize the last statement would silently leave IDs out.
+    if (!(n >= 1 && n <= this.#maxBatchSize)) {
+      throw new RangeError(`A batch holds 1 to ${this.#maxBatchSize} IDs; got ${n}`)
+    }
     const index = paddedSizeIndex(n, this.#maxBatchSize)
     let statement = this.#compiled[index]
     if (statement === undefined) {

@@ -3,6 +3,7 @@ import { Kysely, MysqlDialect, SqliteDialect } from 'kysely'
 import { createPool } from 'mysql2'
 import { describe, expect, it } from 'vitest'
 import { compileContactsSelect, paddedSizeIndex, paddedSizes } from '../../src/contacts/contacts-query.js'
+import { createContactsReader } from '../../src/contacts/contacts-reader.js'
 import { statementRunnerOf } from '../../src/contacts/statement-runner.js'
 import { createMysqlDialect } from '../../src/mysql/index.js'
 
@@ -84,5 +85,17 @@ describe('statementRunnerOf', () => {
     expect(statementRunnerOf(off)).toBeUndefined()
     expect(statementRunnerOf(mysql)).toBeUndefined()
     expect(statementRunnerOf(sqlite)).toBeUndefined()
+  })
+})
+
+describe('createContactsReader', () => {
+  it('refuses a batch it cannot send whole, rather than leaving IDs out', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any table
+    const prepared = new Kysely<any>({ dialect: createMysqlDialect({ connection: { host: '127.0.0.1' } }) })
+    for (const db of [sqlite, prepared]) {
+      const reader = createContactsReader(db, 'contacts', 4)
+      await expect(reader.read(1, [1, 2, 3, 4, 5])).rejects.toThrow(RangeError)
+      await expect(reader.read(1, [])).rejects.toThrow('A batch holds 1 to 4 IDs; got 0')
+    }
   })
 })
