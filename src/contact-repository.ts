@@ -5,7 +5,7 @@ import {
   type ContactRepositoryOptions,
   type ResolvedOptions,
 } from './contact-repository-options.js'
-import { selectContacts } from './contacts/contacts-query.js'
+import { createContactsReader } from './contacts/contacts-reader.js'
 import {
   batchEndChannel,
   batchStartChannel,
@@ -207,7 +207,7 @@ export class ContactRepository {
       if (evictChannel.hasSubscribers) evictChannel.publish({ reason, count } satisfies EvictionEvent)
     })
     this.#loader = new BatchLoader({
-      query: (tenantId, ids) => selectContacts(resolved.db, resolved.table, tenantId, ids),
+      query: createContactsReader(resolved.db, resolved.table, resolved.maxBatchSize).read,
       fill: (batch, loads) => { this.#fill(batch, loads) },
       events: {
         batchStart: (batch) => { this.#onBatchStart(batch) },

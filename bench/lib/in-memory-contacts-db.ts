@@ -44,7 +44,8 @@ export function createInMemoryContactsDb(ownerOf: OwnerOf, options: { readonly f
       queries++
       const [tenantId, ...ids] = compiled.parameters as number[]
       const rows: unknown[] = []
-      for (const id of ids) {
+      // IN is a set: the repository pads its list with repeated IDs, a row matches once.
+      for (const id of new Set(ids)) {
         if (ownerOf(id) === tenantId) rows.push(fixtureRow(id, tenantId as number, freshStrings))
       }
       return Promise.resolve({ rows: rows as R[] })

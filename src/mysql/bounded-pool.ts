@@ -1,5 +1,6 @@
 import type { MysqlPool, MysqlPoolConnection } from 'kysely'
 import { createPool, type Pool, type PoolConnection } from 'mysql2'
+import type { StatementRunner } from '../contacts/statement-runner.js'
 import { ContactTimeoutError } from '../errors.js'
 import type { ResolvedMysqlDialectOptions } from './mysql-dialect-options.js'
 import { TimedConnection } from './timed-connection.js'
@@ -24,13 +25,25 @@ export interface MysqlPoolStats {
   readonly queryTimeouts: number
   /** Statements the server stopped at `serverStatementTimeout`, since the start. */
   readonly serverTimeouts: number
+  /**
+   * Prepared statements held now by the open connections, all together (mysql2 keeps them
+   * per connection in its statement cache). `ContactRepository`'s select needs at most
+   * `ceil(log2(maxBatchSize)) + 1` per connection.
+   */
+  readonly preparedStatements: number
+  /** The most prepared statements one open connection holds now. */
+  readonly maxPreparedStatementsPerConnection: number
 }
 
-// mysql2 keeps these on the pool without typing them; they are the only way to see how
-// many connections exist and idle. A test pins them, so a mysql2 upgrade that renames them
-// fails loudly instead of reporting zeros.
+// mysql2 keeps these on the pool (and the statement cache on each connection) without typing
+// them; they are the only way to see how many connections exist and idle, and how many
+// statements they hold. Tests pin them, so a mysql2 upgrade that renames them fails loudly
+// instead of reporting zeros.
 interface PoolInternals {
-  readonly _allConnections?: { readonly length: number }
+  readonly _allConnections?: {
+    readonly length: number
+    readonly toArray?: () => readonly { readonly _statements?: { readonly size: number } }[]
+  }
   readonly _freeConnections?: { readonly length: number }
 }
 
@@ -38,7 +51,7 @@ interface PoolInternals {
  * The pool Kysely's MySQL driver is given: mysql2's pool with a deadline on getting a
  * connection and a deadline on each query (see {@link TimedConnection}).
  */
-export class BoundedPool implements MysqlPool {
+export class BoundedPool implements MysqlPool, StatementRunner {
   readonly #pool: Pool
   readonly #options: ResolvedMysqlDialectOptions
   readonly #connections = new WeakMap<PoolConnection, TimedConnection>()
@@ -73,6 +86,33 @@ export class BoundedPool implements MysqlPool {
   }
 
   getConnection(callback: (error: unknown, connection: MysqlPoolConnection) => void): void {
+    this.#acquire(callback as (error: unknown, connection: TimedConnection | undefined) => void)
+  }
+
+  /**
+   * Runs `sql` as a prepared statement on a pooled connection, rows as arrays, under both
+   * deadlines (`acquireTimeout`, then `queryTimeout`), and gives the connection back.
+   */
+  execute(sql: string, values: readonly unknown[], callback: (error: unknown, rows: unknown) => void): void {
+    this.#acquire((error, connection) => {
+      if (connection === undefined) {
+        callback(error, undefined)
+        return
+      }
+      connection.execute(sql, values, (queryError, rows) => {
+        connection.release()
+        callback(queryError, rows)
+      })
+    })
+  }
+
+  #acquire(callback: (error: unknown, connection: TimedConnection | undefined) => void): void {
+    // A free connection is handed over on the next tick (mysql2 pops it at once): there is
+    // no wait to bound, so no timer to set and clear on the common path.
+    if (((this.#pool as unknown as PoolInternals)._freeConnections?.length ?? 0) > 0) {
+      this.#pool.getConnection((error, raw) => { this.#handOver(error, raw, callback) })
+      return
+    }
     const { acquireTimeout } = this.#options
     this.#waiting++
     let settled = false
@@ -81,7 +121,7 @@ export class BoundedPool implements MysqlPool {
       this.#waiting--
       this.#abandoned++
       this.#acquireTimeouts++
-      callback(new ContactTimeoutError(acquireTimeout, 'acquire'), undefined as unknown as MysqlPoolConnection)
+      callback(new ContactTimeoutError(acquireTimeout, 'acquire'), undefined)
     }, acquireTimeout)
     this.#pool.getConnection((error, raw) => {
       if (settled) {
@@ -96,13 +136,21 @@ export class BoundedPool implements MysqlPool {
       settled = true
       clearTimeout(timer)
       this.#waiting--
-      if (error !== null) {
-        callback(this.#acquireError(error), undefined as unknown as MysqlPoolConnection)
-        return
-      }
-      this.#inUse++
-      callback(null, this.#wrap(raw).checkOut())
+      this.#handOver(error, raw, callback)
     })
+  }
+
+  #handOver(
+    error: NodeJS.ErrnoException | null,
+    raw: PoolConnection,
+    callback: (error: unknown, connection: TimedConnection | undefined) => void,
+  ): void {
+    if (error !== null) {
+      callback(this.#acquireError(error), undefined)
+      return
+    }
+    this.#inUse++
+    callback(null, this.#wrap(raw).checkOut())
   }
 
   end(callback: (error: unknown) => void): void {
@@ -111,6 +159,18 @@ export class BoundedPool implements MysqlPool {
 
   stats(): MysqlPoolStats {
     const internals = this.#pool as unknown as PoolInternals
+    let preparedStatements = 0
+    let maxPreparedStatementsPerConnection = 0
+    const all = internals._allConnections?.toArray?.()
+    if (all === undefined) {
+      preparedStatements = maxPreparedStatementsPerConnection = Number.NaN
+    } else {
+      for (const connection of all) {
+        const held = connection._statements?.size ?? Number.NaN
+        preparedStatements += held
+        if (!(held <= maxPreparedStatementsPerConnection)) maxPreparedStatementsPerConnection = held
+      }
+    }
     return {
       connections: internals._allConnections?.length ?? Number.NaN,
       idle: internals._freeConnections?.length ?? Number.NaN,
@@ -121,6 +181,8 @@ export class BoundedPool implements MysqlPool {
       lateConnections: this.#lateConnections,
       queryTimeouts: this.#queryTimeouts,
       serverTimeouts: this.#serverTimeouts,
+      preparedStatements,
+      maxPreparedStatementsPerConnection,
     }
   }
 

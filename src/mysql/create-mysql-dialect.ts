@@ -16,5 +16,6 @@ import { resolveMysqlDialectOptions, type MysqlDialectOptions } from './mysql-di
  * Throws a `TypeError` naming the option when an option is invalid.
  */
 export function createMysqlDialect(options: MysqlDialectOptions): ContactMysqlDialect {
-  return new ContactMysqlDialect(new BoundedPool(resolveMysqlDialectOptions(options)))
+  const resolved = resolveMysqlDialectOptions(options)
+  return new ContactMysqlDialect(new BoundedPool(resolved), resolved.preparedStatements)
 }

@@ -1,4 +1,6 @@
 export { createMysqlDialect } from './create-mysql-dialect.js'
 export { ContactMysqlDialect } from './contact-mysql-dialect.js'
+export { PreparedMysqlDialect } from './prepared-mysql-dialect.js'
+export type { PreparedMysqlDialectConfig } from './prepared-mysql-dialect.js'
 export type { MysqlConnectionOptions, MysqlDialectOptions } from './mysql-dialect-options.js'
 export type { MysqlPoolStats } from './bounded-pool.js'

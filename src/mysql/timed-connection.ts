@@ -1,6 +1,7 @@
 import type { MysqlPoolConnection, MysqlQueryResult, MysqlStream, MysqlStreamOptions } from 'kysely'
 import type { PoolConnection, QueryError } from 'mysql2'
 import { ContactTimeoutError } from '../errors.js'
+import { executePrepared } from './execute-prepared.js'
 
 /** What a {@link TimedConnection} reports to its pool. */
 export interface TimedConnectionEvents {
@@ -19,6 +20,7 @@ const SERVER_TIMEOUT_ERRNOS = new Set([
 ])
 
 const NO_RESULT: MysqlQueryResult = []
+
 
 /** What `query` returns without a callback: something to stream the rows from. */
 interface Streamable {
@@ -63,6 +65,20 @@ export class TimedConnection implements MysqlPoolConnection {
   ): Streamable | undefined {
     // Streams are read at the consumer's pace, so no deadline can tell a wedge from a pause.
     if (callback === undefined) return this.#raw.query(sql, parameters)
+    this.#run(callback, (done) => this.#raw.query(sql, parameters, done))
+    return undefined
+  }
+
+  /** Runs `sql` as a prepared statement (see `executePrepared`) under the same deadline as {@link query}. */
+  execute(sql: string, values: readonly unknown[], callback: (error: unknown, rows: unknown) => void): void {
+    this.#run(callback, (done) => { executePrepared(this.#raw, sql, values, done) })
+  }
+
+  /** Sends a command through `send` and calls `callback` once: with its result, or at the deadline. */
+  #run(
+    callback: (error: unknown, result: MysqlQueryResult) => void,
+    send: (done: (error: QueryError | null, result: unknown) => void) => void,
+  ): void {
     let settled = false
     const timer = setTimeout(() => {
       settled = true
@@ -70,7 +86,7 @@ export class TimedConnection implements MysqlPoolConnection {
       this.#events.onQueryTimeout()
       callback(new ContactTimeoutError(this.#queryTimeout, 'query'), NO_RESULT)
     }, this.#queryTimeout)
-    this.#raw.query(sql, parameters, (error: QueryError | null, result: unknown) => {
+    const done = (error: QueryError | null, result: unknown): void => {
       if (settled) return
       settled = true
       clearTimeout(timer)
@@ -82,8 +98,13 @@ export class TimedConnection implements MysqlPoolConnection {
       } else {
         callback(error, NO_RESULT)
       }
-    })
-    return undefined
+    }
+    try {
+      send(done)
+    } catch (error) {
+      // mysql2 checks some arguments synchronously (undefined values, for one).
+      done(error as QueryError, undefined)
+    }
   }
 
   release(): void {

@@ -29,8 +29,9 @@ describe('a rejected batch followed by a retry', () => {
     const rig = await openRig('retry_timeout', { queryTimeout: 10_000 })
     await rig.insert([seed(1, 1), seed(1, 2)])
     const repo = new ContactRepository({ db: rig.db, table: rig.table, queryTimeout: 300 })
-    // Opens a connection, so that the slow query below is really sent, not stuck connecting.
-    await repo.getMany(1, [3])
+    // Opens a connection and prepares the 2-ID statement on it, so that the slow query below
+    // is really sent, not stuck connecting or preparing.
+    await repo.getMany(1, [3, 4])
     expect(rig.selects()).toBe(1)
 
     rig.proxy.latency(1_500)

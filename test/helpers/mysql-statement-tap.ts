@@ -8,14 +8,28 @@ const COM_STMT_EXECUTE = 0x17
 const COM_STMT_CLOSE = 0x19
 
 /**
+ * One command as it crossed the wire, for tests that look past the statement text:
+ * - `query`: a text statement (COM_QUERY), values inlined by the client;
+ * - `prepare`: the server accepted a statement to prepare and gave it an id;
+ * - `execute`: a run of a prepared statement, with the values bound in the packet;
+ * - `close`: the client deallocated a prepared statement.
+ */
+export type WireCommand =
+  | { readonly kind: 'query'; readonly text: string }
+  | { readonly kind: 'prepare'; readonly text: string; readonly statementId: number; readonly parameters: number }
+  | { readonly kind: 'execute'; readonly text: string | undefined; readonly statementId: number; readonly values: readonly unknown[] }
+  | { readonly kind: 'close'; readonly statementId: number }
+
+/**
  * Watches both directions of one MySQL connection and reports every statement the server is
  * asked to run: the text of a COM_QUERY, or the prepared text behind a COM_STMT_EXECUTE.
  * Only packet headers of the server's replies are read, so big results cost nothing.
  */
 export class MysqlStatementTap {
   readonly #onStatement: (statement: string) => void
+  readonly #onCommand: ((command: WireCommand) => void) | undefined
   #clientBuffer: Buffer = Buffer.alloc(0)
-  readonly #prepared = new Map<number, string>()
+  readonly #prepared = new Map<number, { text: string; parameters: number }>()
   // Texts sent with COM_STMT_PREPARE, waiting for the server's answer (in order).
   readonly #preparing: string[] = []
   // Server side: header bytes collected so far, and payload bytes left to skip.
@@ -25,8 +39,10 @@ export class MysqlStatementTap {
   #serverSequence = 0
   #serverPayloadHead: number[] = []
 
-  constructor(onStatement: (statement: string) => void) {
+  /** `onCommand`, when given, also hears every command in detail (see {@link WireCommand}). */
+  constructor(onStatement: (statement: string) => void, onCommand?: (command: WireCommand) => void) {
     this.#onStatement = onStatement
+    this.#onCommand = onCommand
   }
 
   /** Bytes the client sent to the server. */
@@ -47,7 +63,7 @@ export class MysqlStatementTap {
       if (this.#serverSkip > 0) {
         const take = Math.min(this.#serverSkip, chunk.length - offset)
         if (this.#serverFirstByteWanted) {
-          for (let i = 0; i < take && this.#serverPayloadHead.length < 5; i++) this.#serverPayloadHead.push(chunk[offset + i] as number)
+          for (let i = 0; i < take && this.#serverPayloadHead.length < 9; i++) this.#serverPayloadHead.push(chunk[offset + i] as number)
         }
         this.#serverSkip -= take
         offset += take
@@ -71,13 +87,22 @@ export class MysqlStatementTap {
 
   #command(payload: Buffer): void {
     const command = payload[0]
-    if (command === COM_QUERY) this.#onStatement(payload.subarray(1).toString('utf8'))
-    else if (command === COM_STMT_PREPARE) this.#preparing.push(payload.subarray(1).toString('utf8'))
+    if (command === COM_QUERY) {
+      const text = payload.subarray(1).toString('utf8')
+      this.#onStatement(text)
+      this.#onCommand?.({ kind: 'query', text })
+    } else if (command === COM_STMT_PREPARE) this.#preparing.push(payload.subarray(1).toString('utf8'))
     else if (command === COM_STMT_EXECUTE && payload.length >= 5) {
-      const statement = this.#prepared.get(payload.readUInt32LE(1))
-      if (statement !== undefined) this.#onStatement(statement)
+      const statementId = payload.readUInt32LE(1)
+      const statement = this.#prepared.get(statementId)
+      if (statement !== undefined) this.#onStatement(statement.text)
+      this.#onCommand?.({
+        kind: 'execute', text: statement?.text, statementId, values: boundValues(payload, statement?.parameters ?? 0),
+      })
     } else if (command === COM_STMT_CLOSE && payload.length >= 5) {
-      this.#prepared.delete(payload.readUInt32LE(1))
+      const statementId = payload.readUInt32LE(1)
+      this.#prepared.delete(statementId)
+      this.#onCommand?.({ kind: 'close', statementId })
     }
   }
 
@@ -88,8 +113,64 @@ export class MysqlStatementTap {
     const text = this.#preparing.shift() as string
     const head = this.#serverPayloadHead
     if (head[0] === 0x00 && head.length >= 5) {
-      const id = Buffer.from(head.slice(1, 5)).readUInt32LE(0)
-      this.#prepared.set(id, text)
+      const header = Buffer.from(head)
+      const id = header.readUInt32LE(1)
+      const parameters = header.length >= 9 ? header.readUInt16LE(7) : 0
+      this.#prepared.set(id, { text, parameters })
+      this.#onCommand?.({ kind: 'prepare', text, statementId: id, parameters })
     }
+  }
+}
+
+/**
+ * The values of a COM_STMT_EXECUTE with `count` parameters, as bound: numbers (integer and
+ * floating types), strings, `null`; other types as `{ type }`. After the statement id: flags
+ * (1), iteration count (4), NULL bitmap, new-params-bound flag (1), then 2 type bytes per
+ * parameter and the values.
+ */
+function boundValues(payload: Buffer, count: number): unknown[] {
+  if (count === 0) return []
+  let offset = 10
+  const bitmap = payload.subarray(offset, offset + ((count + 7) >> 3))
+  offset += bitmap.length
+  if (payload[offset++] !== 1) return [] // types not resent: not what mysql2 does
+  const types: number[] = []
+  for (let i = 0; i < count; i++, offset += 2) types.push(payload[offset] as number)
+  const values: unknown[] = []
+  for (let i = 0; i < count; i++) {
+    if (((bitmap[i >> 3] as number) >> (i & 7)) & 1) {
+      values.push(null)
+      continue
+    }
+    const read = readValue(payload, offset, types[i] as number)
+    if (read === undefined) {
+      values.push({ type: types[i] })
+      break // unknown width: stop here rather than misread the rest
+    }
+    values.push(read.value)
+    offset = read.next
+  }
+  return values
+}
+
+/** One bound value of `type` at `offset`, and where the next one starts; `undefined` for other types. */
+function readValue(payload: Buffer, offset: number, type: number): { value: unknown; next: number } | undefined {
+  switch (type) {
+    case 0x05: return { value: payload.readDoubleLE(offset), next: offset + 8 } // DOUBLE
+    case 0x08: return { value: Number(payload.readBigInt64LE(offset)), next: offset + 8 } // LONGLONG
+    case 0x03: return { value: payload.readInt32LE(offset), next: offset + 4 } // LONG
+    case 0x02: return { value: payload.readInt16LE(offset), next: offset + 2 } // SHORT
+    case 0x01: return { value: payload.readInt8(offset), next: offset + 1 } // TINY
+    case 0x0f: case 0xfc: case 0xfd: case 0xfe: {
+      // Length-encoded string: a 1-byte length below 251, or 0xfc then 2 bytes.
+      let length = payload[offset] as number
+      let start = offset + 1
+      if (length === 0xfc) {
+        length = payload.readUInt16LE(start)
+        start += 2
+      }
+      return { value: payload.subarray(start, start + length).toString('utf8'), next: start + length }
+    }
+    default: return undefined
   }
 }

@@ -1,5 +1,5 @@
 import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net'
-import { MysqlStatementTap } from './mysql-statement-tap.js'
+import { MysqlStatementTap, type WireCommand } from './mysql-statement-tap.js'
 
 /** A TCP proxy in front of MariaDB that records every statement crossing the wire. */
 export interface MysqlWireProxy {
@@ -7,29 +7,54 @@ export interface MysqlWireProxy {
   readonly port: number
   /** Every statement the server was asked to run through this proxy (text or prepared), in order. */
   readonly statements: readonly string[]
+  /**
+   * Every command in detail (see {@link WireCommand}), in order, with the number of the
+   * client connection it came on (1 for the first the proxy accepted).
+   */
+  readonly commands: readonly (WireCommand & { readonly connection: number })[]
   /** Open client connections. */
   readonly connections: number
+  /** Client connections accepted since the start. */
+  readonly accepted: number
   close(): Promise<void>
 }
 
 
 /**
+ * Decides what becomes of a chunk the client sent, given the commands it completed (often
+ * none or one) and the connection's number: the bytes to forward (the chunk itself, or other
+ * bytes), or `null` to close the connection instead.
+ */
+export type ClientChunkHook = (chunk: Buffer, commands: readonly WireCommand[], connection: number) => Buffer | null
+
+/**
  * Starts a proxy to `target` that forwards bytes unchanged and records statements, so tests
  * can count the queries MariaDB really received rather than trusting the code under test.
+ * `onClientChunk`, when given, may change or stop what the client sends (a fault test's hook).
  */
 export async function startMysqlWireProxy(
   target: { host: string; port: number } = { host: '127.0.0.1', port: 3306 },
+  onClientChunk?: ClientChunkHook,
 ): Promise<MysqlWireProxy> {
   const statements: string[] = []
+  const commands: (WireCommand & { readonly connection: number })[] = []
   const sockets = new Set<Socket>()
+  let accepted = 0
   const server = createServer((client) => {
+    const connection = ++accepted
     const upstream = createConnection(target)
     sockets.add(client)
     sockets.add(upstream)
-    const tap = new MysqlStatementTap((statement) => statements.push(statement))
+    const tap = new MysqlStatementTap(
+      (statement) => statements.push(statement),
+      (command) => commands.push({ ...command, connection }),
+    )
     client.on('data', (chunk: Buffer) => {
+      const before = commands.length
       tap.fromClient(chunk)
-      upstream.write(chunk)
+      const forward = onClientChunk === undefined ? chunk : onClientChunk(chunk, commands.slice(before), connection)
+      if (forward === null) close()
+      else upstream.write(forward)
     })
     upstream.on('data', (chunk: Buffer) => { tap.fromServer(chunk) })
     upstream.pipe(client)
@@ -49,8 +74,12 @@ export async function startMysqlWireProxy(
   return {
     port,
     statements,
+    commands,
     get connections() {
       return [...sockets].length / 2
+    },
+    get accepted() {
+      return accepted
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@
 // MariaDB and SQLite (test/repository) check the same rules through the repository.
 import { describe, expect, it } from 'vitest'
 import { ContactRowError, ContactQueryError } from '../../src/index.js'
-import type { ContactRow } from '../../src/contacts/contact-row.js'
+import { contactRowOf, type ContactRow } from '../../src/contacts/contact-row.js'
 import { BatchLoader, type Batch, type PendingLoad } from '../../src/loading/batch-loader.js'
 
 interface Query {
@@ -13,10 +13,11 @@ interface Query {
   reject(error: unknown): void
 }
 
-const row = (tenantId: number, id: number): ContactRow => ({
-  id, tenant_id: tenantId, first_name: null, last_name: null, company_name: null, email: null, phone: null,
-  type: 'person', created_at: '2026-03-01 12:00:00.000', updated_at: '2026-03-01 12:00:00.000',
-})
+const row = (tenantId: number, id: number): ContactRow =>
+  contactRowOf({
+    id, tenant_id: tenantId, first_name: null, last_name: null, company_name: null, email: null, phone: null,
+    type: 'person', created_at: '2026-03-01 12:00:00.000', updated_at: '2026-03-01 12:00:00.000',
+  })
 
 function setup(maxBatchSize = 1000) {
   const queries: Query[] = []

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { decodeContactRow, toId, toUtcIsoString, type ContactRow } from '../../src/contacts/contact-row.js'
+import { contactRowOf, decodeContactRow, toId, toUtcIsoString, type ContactRecord } from '../../src/contacts/contact-row.js'
+import { CONTACT_COLUMNS } from '../../src/contacts/contacts-query.js'
 import { ContactRowError } from '../../src/index.js'
 
-const row: ContactRow = {
+const record: ContactRecord = {
   id: 7, tenant_id: 3, first_name: 'A', last_name: null, company_name: null, email: null, phone: null,
   type: 'person', created_at: '2026-03-01 12:00:00.5', updated_at: '2026-03-01T12:00:00.123456Z',
 }
+const row = contactRowOf(record)
 
 describe('decodeContactRow', () => {
   it('maps columns to a frozen contact with normalised dates', () => {
@@ -19,6 +21,19 @@ describe('decodeContactRow', () => {
 
   it("refuses another tenant's row", () => {
     expect(() => decodeContactRow(row, 4)).toThrow(ContactRowError)
+    expect(() => decodeContactRow(row, 4)).toThrow('A row of tenant 3 came back for tenant 4')
+  })
+
+  it('reads columns by position, in the order the select lists them', () => {
+    expect(row).toEqual(CONTACT_COLUMNS.map((column) => record[column]))
+  })
+
+  it('keeps a date already in ISO form, and every string, as the very string the driver gave', () => {
+    const createdAt = Buffer.from('2026-03-01T12:00:00.250Z').toString()
+    const email = Buffer.from('a@b.example').toString()
+    const contact = decodeContactRow(contactRowOf({ ...record, created_at: createdAt, email }), 3)
+    expect(contact.createdAt).toBe(createdAt)
+    expect(contact.email).toBe(email)
   })
 
   it.each([
@@ -26,9 +41,13 @@ describe('decodeContactRow', () => {
     ['type', null],
     ['created_at', 'yesterday'],
     ['created_at', new Date(Number.NaN)],
+    ['updated_at', '2026-03-01T12:00:00.250+01'],
+    ['updated_at', '2026-03-01T12:00:00.25XZ'],
+    ['id', '7 '],
+    ['tenant_id', 3.5],
     ['email', Buffer.from('x')],
   ])('refuses a malformed %s (%s)', (column, value) => {
-    expect(() => decodeContactRow({ ...row, [column]: value }, 3)).toThrow(
+    expect(() => decodeContactRow(contactRowOf({ ...record, [column]: value }), 3)).toThrow(
       expect.objectContaining({ code: 'ERR_CONTACTS_INVALID_ROW' }),
     )
   })
@@ -40,6 +59,7 @@ describe('toId', () => {
     ['7', 7],
     [7n, 7],
     ['9007199254740991', Number.MAX_SAFE_INTEGER],
+    ['1234567890123456', 1234567890123456],
     [9007199254740991n, Number.MAX_SAFE_INTEGER],
   ])('accepts %s', (value, expected) => {
     expect(toId(value, 'id')).toBe(expected)
@@ -56,6 +76,16 @@ describe('toId', () => {
     [1.5],
     [null],
     [''],
+    ['9999999999999999'], // 16 digits, above 2^53: rounded while parsed, still refused
+    ['12345678901234567'],
+    ['-1'],
+    ['+1'],
+    ['1e3'],
+    ['1.0'],
+    [0n],
+    [-1n],
+    [Number.NaN],
+    [Infinity],
   ])('refuses %s instead of rounding or coercing it', (value) => {
     expect(() => toId(value, 'id')).toThrow(ContactRowError)
   })
@@ -68,6 +98,7 @@ describe('toUtcIsoString', () => {
     ['2026-03-01 12:00:00.123456', '2026-03-01T12:00:00.123Z'],
     ['2026-03-01T12:00:00.123Z', '2026-03-01T12:00:00.123Z'],
     ['2026-03-01T12:00:00+00:00', '2026-03-01T12:00:00.000Z'],
+    ['2026-03-01 12:00:00.250', '2026-03-01T12:00:00.250Z'],
   ])('rewrites %s', (input, expected) => {
     expect(toUtcIsoString(input, 'created_at')).toBe(expected)
   })
