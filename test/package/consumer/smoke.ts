@@ -44,8 +44,9 @@ try {
       updated_at: '2026-03-01 12:00:00.000',
     })
     .execute()
-  // BIGINT arrives as a string from the dialect (bigNumberStrings): no ID is ever rounded.
-  const id = Number((await db.selectFrom(table).select('id').where('tenant_id', '=', 7).executeTakeFirstOrThrow()).id)
+  // BIGINT arrives as a string from this dialect (bigNumberStrings), whatever the table type says.
+  const inserted: unknown = (await db.selectFrom(table).select('id').where('tenant_id', '=', 7).executeTakeFirstOrThrow()).id
+  const id = Number(inserted)
   const contacts = new ContactRepository({ db, table })
   const auth: GetManyAuth = { tenantId: 7, scopes: new Set(['contacts:read']) }
   const { rows, missing } = await contacts.getMany(auth.tenantId, [id, id + 1_000_000])
