@@ -44,7 +44,7 @@ const PROBE = new URL('../probes/http-server-probe.ts', import.meta.url)
 
 /** Starts one server process and waits until its servers listen. */
 export async function startHttpServers(input: HttpServerProbeInput): Promise<HttpServerProcess> {
-  const child = fork(fileURLToPath(PROBE), [JSON.stringify(input)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+  const child = fork(fileURLToPath(PROBE), [JSON.stringify(input)], { execArgv: ['--import', 'tsx', ...(process.env.HTTP_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
   let stderr = ''
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
   const next = (type: ProbeReply['type']): Promise<ProbeReply> =>

@@ -74,14 +74,15 @@ export function readJsonBody(
     let first: Buffer | undefined
     let more: Buffer[] | undefined
     let size = 0
+    // Settled once; later events are ignored rather than unsubscribed (the request ends with them).
+    let settled = false
     const finish = (read: BodyRead): void => {
-      stream.off('data', onData)
-      stream.off('end', onEnd)
-      stream.off('error', onError)
-      stream.off('close', onError)
+      if (settled) return
+      settled = true
       resolve(read)
     }
-    const onData = (chunk: Buffer | string): void => {
+    stream.on('data', (chunk: Buffer | string) => {
+      if (settled) return
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
       size += bytes.length
       if (size > bodyLimit) {
@@ -93,17 +94,12 @@ export function readJsonBody(
       } else {
         ;(more ??= [first]).push(bytes)
       }
-    }
-    const onEnd = (): void => {
-      const bytes = more === undefined ? first : Buffer.concat(more, size)
-      finish(parse(bytes, maxDepth))
-    }
-    // 'close' before 'end': the client went away mid-body.
-    const onError = (): void => { finish(UNREADABLE) }
-    stream.on('data', onData)
-    stream.on('end', onEnd)
-    stream.on('error', onError)
-    stream.on('close', onError)
+    })
+    stream.on('end', () => { finish(parse(more === undefined ? first : Buffer.concat(more, size), maxDepth)) })
+    // An error, or 'close' before 'end': the client went away mid-body.
+    const unreadable = (): void => { finish(UNREADABLE) }
+    stream.on('error', unreadable)
+    stream.on('close', unreadable)
   })
 }
 

@@ -46,7 +46,7 @@ export function createFastifyGetManyPlugin(
     app.post(path, async (request, reply) => {
       const answer = await serve(request, request.raw)
       // A Buffer, so that Fastify sends the content type as given (a string would get "; charset=utf-8").
-      return reply.code(answer.status).headers(answer.headers).send(answer.body)
+      return reply.code(answer.status).headers(answer.headers).send(Buffer.from(answer.text))
     })
     done()
   }
