@@ -68,14 +68,37 @@ for name in kysely mysql2; do
   if [ "$copies" -ne 1 ]; then echo "$copies copies of $name" >&2; exit 1; fi
 done
 
-step "TypeScript, moduleResolution node16 and bundler, skipLibCheck off"
+step "a client generated from openapi.json (openapi-typescript); the demo started for it"
+npx --no-install openapi-typescript node_modules/contact-repository/openapi.json -o api.d.ts --silent
+cat > client.ts <<'TS'
+import createClient from 'openapi-fetch'
+import type { paths } from './api.js'
+
+const client = createClient<paths>({ baseUrl: process.env.DEMO_URL })
+const headers = { authorization: 'Bearer demo-tenant-1' }
+const ok = await client.POST('/contacts/get-many', { body: { ids: [3, 1, 6, 99] }, headers })
+const ids: number[] = (ok.data?.data ?? []).map((contact) => contact.id)
+if (ok.response.status !== 200 || ids.join() !== '3,1' || ok.data?.meta.requested !== 4) throw new Error(`200: ${JSON.stringify(ok.data)}`)
+// A body the types refuse, sent anyway: the server's 422 is typed as the document's Problem.
+const invalid = await client.POST('/contacts/get-many', { body: { ids: [1, '2', 0] as unknown as number[] }, headers })
+const fields: string[] = (invalid.error?.errors ?? []).map((error) => `${error.field}:${error.code}`)
+if (invalid.response.status !== 422 || fields.join() !== 'ids[1]:invalid_type,ids[2]:not_positive') {
+  throw new Error(`422: ${JSON.stringify(invalid.error)}`)
+}
+console.log(`generated client: 200 with contacts ${ids.join(', ')}; 422 with ${fields.join(', ')}`)
+TS
+port=$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close() })")
+(cd "$root" && PORT=$port exec node node_modules/tsx/dist/cli.mjs examples/demo/server.ts) > demo.log 2>&1 &
+demo_pid=$!
+
+step "TypeScript (strict), moduleResolution node16 and bundler, skipLibCheck off: the smoke test and the generated client"
 cp "$root/test/package/consumer/smoke.ts" smoke.ts
 common='"strict": true, "skipLibCheck": false, "target": "ES2023", "lib": ["ES2023"], "types": ["node"]'
 cat > tsconfig.node16.json <<JSON
-{ "compilerOptions": { $common, "module": "node16", "moduleResolution": "node16", "outDir": "out" }, "files": ["smoke.ts"] }
+{ "compilerOptions": { $common, "module": "node16", "moduleResolution": "node16", "outDir": "out" }, "files": ["smoke.ts", "client.ts"] }
 JSON
 cat > tsconfig.bundler.json <<JSON
-{ "compilerOptions": { $common, "module": "preserve", "moduleResolution": "bundler", "noEmit": true }, "files": ["smoke.ts"] }
+{ "compilerOptions": { $common, "module": "preserve", "moduleResolution": "bundler", "noEmit": true }, "files": ["smoke.ts", "client.ts"] }
 JSON
 # Both at once: each checks every declaration file it reaches, which takes a while.
 npx --no-install tsc -p tsconfig.node16.json > tsc-node16.log 2>&1 & node16=$!
@@ -117,35 +140,10 @@ node require.cjs
 
 step "main entry import time (fresh processes, interleaved; not asserted)"
 echo "(the first is what 0.1's main entry loaded: the core and the HTTP layer with zod; ratios are to it)"
-(cd "$root" && npx --no-install tsx scripts/import-time.ts --cwd "$work" --rounds 7 \
-  contact-repository+contact-repository/http contact-repository kysely zod)
+(cd "$root" && npx --no-install tsx scripts/import-time.ts --cwd "$work" --rounds 5 \
+  contact-repository+contact-repository/http contact-repository kysely)
 
-step "a client generated from openapi.json against the demo's 200 and 422"
-npx --no-install openapi-typescript node_modules/contact-repository/openapi.json -o api.d.ts --silent
-cat > client.ts <<'TS'
-import createClient from 'openapi-fetch'
-import type { paths } from './api.js'
-
-const client = createClient<paths>({ baseUrl: process.env.DEMO_URL })
-const headers = { authorization: 'Bearer demo-tenant-1' }
-const ok = await client.POST('/contacts/get-many', { body: { ids: [3, 1, 6, 99] }, headers })
-const ids: number[] = (ok.data?.data ?? []).map((contact) => contact.id)
-if (ok.response.status !== 200 || ids.join() !== '3,1' || ok.data?.meta.requested !== 4) throw new Error(`200: ${JSON.stringify(ok.data)}`)
-// A body the types refuse, sent anyway: the server's 422 is typed as the document's Problem.
-const invalid = await client.POST('/contacts/get-many', { body: { ids: [1, '2', 0] as unknown as number[] }, headers })
-const fields: string[] = (invalid.error?.errors ?? []).map((error) => `${error.field}:${error.code}`)
-if (invalid.response.status !== 422 || fields.join() !== 'ids[1]:invalid_type,ids[2]:not_positive') {
-  throw new Error(`422: ${JSON.stringify(invalid.error)}`)
-}
-console.log(`generated client: 200 with contacts ${ids.join(', ')}; 422 with ${fields.join(', ')}`)
-TS
-cat > tsconfig.client.json <<JSON
-{ "compilerOptions": { $common, "module": "node16", "moduleResolution": "node16", "outDir": "out" }, "files": ["client.ts"] }
-JSON
-npx --no-install tsc -p tsconfig.client.json && echo "generated client: 0 TypeScript errors (strict)"
-port=$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close() })")
-(cd "$root" && PORT=$port exec node node_modules/tsx/dist/cli.mjs examples/demo/server.ts) > demo.log 2>&1 &
-demo_pid=$!
+step "the generated client against the demo's 200 and 422"
 for _ in $(seq 1 60); do grep -q '^curl -s .*/stats$' demo.log && break; sleep 0.5; done
 grep -q '^curl -s .*/stats$' demo.log || { cat demo.log >&2; echo "the demo did not start" >&2; exit 1; }
 DEMO_URL="http://127.0.0.1:$port" node out/client.js

@@ -112,6 +112,8 @@ export async function loadWithAutocannon(url: string, seconds: number, rate?: nu
     ...HTTP_BENCH_REQUEST,
     connections: 16,
     duration: seconds,
+    // autocannon notices the end of `duration` only when it samples: every second by default.
+    sampleInt: 100,
     ...(rate === undefined ? {} : { overallRate: rate }),
   })
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {

@@ -3,7 +3,7 @@ import { GetManyEndpoint, type GetManyRepository } from './get-many-endpoint.js'
 import { resolveAdapterOptions, type GetManyAdapterOptions } from './get-many-handler-options.js'
 import type { BodyRead, JsonBodyLimits } from './read-json-body.js'
 
-/** What an adapter sends: the status, the headers (with `content-length`), the body as JSON text. */
+/** What an adapter sends: the status, the headers, the body as JSON text. */
 export interface SerializedAnswer {
   readonly status: number
   /** Includes `connection: close` when a large or chunked request body was left unread. */
@@ -40,11 +40,10 @@ export function createAdapterCore<Request>(
   const serve = async (request: Request, raw: IncomingMessage): Promise<SerializedAnswer> => {
     const response = await endpoint.respond(request, raw.headers['x-request-id'])
     const text = JSON.stringify(response.body)
-    const headers: Record<string, string> = { ...response.headers, 'content-length': String(Buffer.byteLength(text)) }
     // A body left unread is drained by Node when it was declared small; otherwise the
     // connection must close, or Node would go on reading all of it, however large.
-    if (!raw.readableEnded && !(Number(raw.headers['content-length']) <= bodyLimit)) headers.connection = 'close'
-    return { status: response.status, headers, text }
+    const close = !raw.readableEnded && !(Number(raw.headers['content-length']) <= bodyLimit)
+    return { status: response.status, headers: close ? { ...response.headers, connection: 'close' } : response.headers, text }
   }
   return { serve, endpoint }
 }
@@ -53,7 +52,7 @@ export function createAdapterCore<Request>(
 export function sendNodeResponse(response: ServerResponse, answer: SerializedAnswer): void {
   // The client may be gone by now; there is nobody left to answer.
   if (response.headersSent || response.destroyed) return
-  response.writeHead(answer.status, answer.headers)
+  response.writeHead(answer.status, { ...answer.headers, 'content-length': String(Buffer.byteLength(answer.text)) })
   // A string: Node sends it with the head in one write.
   response.end(answer.text)
 }

@@ -95,7 +95,7 @@ export function readJsonBody(
         ;(more ??= [first]).push(bytes)
       }
     })
-    stream.on('end', () => { finish(parse(more === undefined ? first : Buffer.concat(more, size), maxDepth)) })
+    stream.on('end', () => { finish(parseJsonBody(more === undefined ? first : Buffer.concat(more, size), maxDepth)) })
     // An error, or 'close' before 'end': the client went away mid-body.
     const unreadable = (): void => { finish(UNREADABLE) }
     stream.on('error', unreadable)
@@ -103,8 +103,8 @@ export function readJsonBody(
   })
 }
 
-/** Parses a body already read (or an empty one) with the same checks. */
-export function parse(bytes: Uint8Array | undefined, maxDepth: number): BodyRead {
+/** Decodes and parses a body read in full, with the checks of {@link readJsonBody}. */
+function parseJsonBody(bytes: Uint8Array | undefined, maxDepth: number): BodyRead {
   let text: string
   try {
     text = bytes === undefined ? '' : utf8.decode(bytes)

@@ -45,7 +45,8 @@ export function createFastifyGetManyPlugin(
     })
     app.post(path, async (request, reply) => {
       const answer = await serve(request, request.raw)
-      // A Buffer, so that Fastify sends the content type as given (a string would get "; charset=utf-8").
+      // A Buffer, so that Fastify sends the content type as given (a string would get "; charset=utf-8");
+      // Fastify sets its content-length.
       return reply.code(answer.status).headers(answer.headers).send(Buffer.from(answer.text))
     })
     done()
