@@ -23,7 +23,6 @@ export {
 } from './errors.js'
 export type { ContactRepositoryErrorCode } from './errors.js'
 export type { ValidationIssue, ValidationIssueCode } from './validation/validation-issue.js'
-export { idSchema, idListSchema } from './validation/id-schema.js'
 export { CHANNELS } from './observability/diagnostics.js'
 export type {
   BatchEndEvent,
@@ -36,28 +35,41 @@ export type {
 export type { InvalidationBus, InvalidationMessage, InvalidationSubscriber } from './invalidation/invalidation-bus.js'
 export type { Summary } from './observability/rolling-summary.js'
 export type { SpanLike, TracerLike } from './observability/tracer.js'
-export { createGetManyHandler } from './http/get-many-handler.js'
-export type {
-  GetManyAuth,
-  GetManyHandler,
-  GetManyHttpResponse,
-  GetManyInput,
-  GetManyProblemResponse,
-  GetManyRepository,
-  GetManyResponseHeaders,
-  GetManySuccessResponse,
-} from './http/get-many-handler-types.js'
-export type { GetManyErrorContext, GetManyHandlerOptions } from './http/get-many-handler-options.js'
-export type { GetManyAdapterOptions } from './http/get-many-adapter-options.js'
-export { MAX_IDS_PER_REQUEST, getManyRequestSchema } from './http/get-many-request.js'
-export type { GetManyRequest } from './http/get-many-request.js'
-export { contactSchema, getManyResponseSchema } from './http/get-many-response.js'
-export type { ContactResource, GetManyResponseBody } from './http/get-many-response.js'
-export { VALIDATION_ERROR_CODES, fieldErrorSchema, problemSchema } from './http/problem.js'
-export type { FieldError, ProblemBody } from './http/problem.js'
-export { DEFAULT_PROBLEM_TYPE_BASE, PROBLEM_KINDS } from './http/problem-kinds.js'
-export type { GetManyProblemKind, ProblemKindInfo } from './http/problem-kinds.js'
-export { createGetManyOpenApiDocument } from './http/get-many-openapi.js'
-export type { GetManyOpenApiOptions, OpenApiDocument } from './http/get-many-openapi.js'
 export { ContactWrites } from './invalidation/contact-writes.js'
 export type { ContactChanges, ContactInvalidator, ContactWritesOptions } from './invalidation/contact-writes.js'
+// Moved to contact-repository/http in 0.2: typed hints for 0.x, no runtime value (see moved-exports.ts).
+export type {
+  ContactResource,
+  contactSchema,
+  createGetManyHandler,
+  createGetManyOpenApiDocument,
+  DEFAULT_PROBLEM_TYPE_BASE,
+  FieldError,
+  fieldErrorSchema,
+  GetManyAdapterOptions,
+  GetManyAuth,
+  GetManyErrorContext,
+  GetManyHandler,
+  GetManyHandlerOptions,
+  GetManyHttpResponse,
+  GetManyInput,
+  GetManyOpenApiOptions,
+  GetManyProblemKind,
+  GetManyProblemResponse,
+  GetManyRepository,
+  GetManyRequest,
+  getManyRequestSchema,
+  GetManyResponseBody,
+  GetManyResponseHeaders,
+  getManyResponseSchema,
+  GetManySuccessResponse,
+  idListSchema,
+  idSchema,
+  MAX_IDS_PER_REQUEST,
+  OpenApiDocument,
+  PROBLEM_KINDS,
+  ProblemBody,
+  ProblemKindInfo,
+  problemSchema,
+  VALIDATION_ERROR_CODES,
+} from './moved-exports.js'

@@ -1,7 +1,7 @@
 import SQLite from 'better-sqlite3'
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely'
 import { createPool } from 'mysql2'
-import { createContactsTable } from '../../src/index.js'
+import { createContactsTable } from 'contact-repository'
 
 /** The demo's database: where it is, and whether the demo seeded it. */
 export interface DemoDatabase {

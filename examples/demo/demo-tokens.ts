@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import type { GetManyAuth } from '../../src/index.js'
+import type { GetManyAuth } from 'contact-repository/http'
 
 /**
  * The demo's bearer tokens. A real host verifies a token (a JWT, a session) and reads the

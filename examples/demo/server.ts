@@ -1,7 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { ContactRepository } from '../../src/index.js'
-import { createNodeHttpGetManyHandler } from '../../src/http/adapters/node-http.js'
+import { ContactRepository } from 'contact-repository'
+import { createNodeHttpGetManyHandler } from 'contact-repository/node-http'
 import { openDemoDatabase } from './demo-database.js'
 import { authenticateDemoToken } from './demo-tokens.js'
 

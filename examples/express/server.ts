@@ -2,9 +2,9 @@
 import express from 'express'
 import { Kysely, MysqlDialect } from 'kysely'
 import { createPool } from 'mysql2'
-// In your app: from 'contact-repository' and 'contact-repository/express'.
-import { ContactRepository, type ContactsDatabase, type GetManyAuth } from '../../src/index.js'
-import { createExpressGetManyHandler } from '../../src/http/adapters/express.js'
+import { ContactRepository, type ContactsDatabase } from 'contact-repository'
+import { createExpressGetManyHandler } from 'contact-repository/express'
+import type { GetManyAuth } from 'contact-repository/http'
 
 const db = new Kysely<ContactsDatabase>({
   dialect: new MysqlDialect({ pool: createPool({ uri: process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test' }) }),

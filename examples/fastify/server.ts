@@ -2,9 +2,9 @@
 import Fastify from 'fastify'
 import { Kysely, MysqlDialect } from 'kysely'
 import { createPool } from 'mysql2'
-// In your app: from 'contact-repository' and 'contact-repository/fastify'.
-import { ContactRepository, type ContactsDatabase, type GetManyAuth } from '../../src/index.js'
-import { createFastifyGetManyPlugin } from '../../src/http/adapters/fastify.js'
+import { ContactRepository, type ContactsDatabase } from 'contact-repository'
+import { createFastifyGetManyPlugin } from 'contact-repository/fastify'
+import type { GetManyAuth } from 'contact-repository/http'
 
 const db = new Kysely<ContactsDatabase>({
   dialect: new MysqlDialect({ pool: createPool({ uri: process.env.MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test' }) }),

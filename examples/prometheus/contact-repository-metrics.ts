@@ -9,8 +9,8 @@ import {
   type EvictionEvent,
   type GetManyEvent,
   type InvalidationEvent,
-} from '../../src/index.js'
-import type { ContactMysqlDialect, MysqlPoolStats } from '../../src/mysql/index.js'
+} from 'contact-repository'
+import type { ContactMysqlDialect, MysqlPoolStats } from 'contact-repository/mysql'
 
 /** What {@link registerContactRepositoryMetrics} needs. */
 export interface ContactRepositoryMetricsOptions {

@@ -10,8 +10,8 @@
 import { createServer } from 'node:http'
 import { Kysely } from 'kysely'
 import { Registry, collectDefaultMetrics } from 'prom-client'
-import { ContactRepository } from '../../src/index.js'
-import { createMysqlDialect } from '../../src/mysql/index.js'
+import { ContactRepository } from 'contact-repository'
+import { createMysqlDialect } from 'contact-repository/mysql'
 import { registerContactRepositoryMetrics } from './contact-repository-metrics.js'
 
 const dialect = createMysqlDialect({

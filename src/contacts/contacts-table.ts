@@ -1,4 +1,4 @@
-import { SqliteAdapter, sql, type Kysely } from 'kysely'
+import type { Kysely, Sql } from 'kysely'
 import { TABLE_NAME } from './contacts-query.js'
 
 /**
@@ -27,9 +27,30 @@ export interface CreateContactsTableOptions {
   readonly table?: string
 }
 
+/** The SQL a table is created in, as told by how the database's query compiler writes SQL. */
+type DdlDialect = 'mysql' | 'sqlite'
+
+/**
+ * Which DDL `db` speaks, read from the SQL its own compiler produces for an identifier and a
+ * parameter: MySQL quotes with backticks; SQLite with double quotes and `?` placeholders
+ * (PostgreSQL writes `$1`, SQL Server `@1`). Not `instanceof SqliteAdapter`: the application's
+ * Kysely may be another copy of kysely than this package's, or its CommonJS build, and its
+ * classes are then other classes.
+ */
+function ddlDialectOf(
+  db: Kysely<any>, // eslint-disable-line @typescript-eslint/no-explicit-any -- any database
+  sql: Sql,
+): DdlDialect {
+  const probe = sql`${sql.id('probe')} = ${1}`.compile(db).sql
+  if (probe === '`probe` = ?') return 'mysql'
+  if (probe === '"probe" = ?') return 'sqlite'
+  throw new TypeError(`createContactsTable supports MySQL/MariaDB and SQLite; this database's SQL looks like ${JSON.stringify(probe)}`)
+}
+
 /**
  * Creates the contacts table if it does not exist: the reference DDL on MySQL/MariaDB, an
- * equivalent on SQLite (used by the demo and the SQLite test run).
+ * equivalent on SQLite (used by the demo and the SQLite test run). Any other database is a
+ * `TypeError`.
  */
 export async function createContactsTable(
   db: Kysely<any>, // eslint-disable-line @typescript-eslint/no-explicit-any -- any table name
@@ -39,8 +60,10 @@ export async function createContactsTable(
   if (!TABLE_NAME.test(table)) {
     throw new TypeError(`options.table must be a table name matching ${String(TABLE_NAME)}; got ${JSON.stringify(table)}`)
   }
+  // Loaded here, on first use, rather than when the main entry is imported.
+  const { sql } = await import('kysely')
   const indexName = `${table.split('.').pop() ?? table}_tenant_id_id`
-  if (db.getExecutor().adapter instanceof SqliteAdapter) {
+  if (ddlDialectOf(db, sql) === 'sqlite') {
     await sql`CREATE TABLE IF NOT EXISTS ${sql.table(table)} (
       id           INTEGER PRIMARY KEY AUTOINCREMENT,
       tenant_id    INTEGER NOT NULL,

@@ -1,4 +1,12 @@
 import { randomUUID } from 'node:crypto'
+import {
+  checkOptionKeys,
+  functionOption,
+  integerOption,
+  optionNames,
+  stringOption,
+} from '../validation/option-checks.js'
+import type { GetManyAuth } from './get-many-endpoint.js'
 import { DEFAULT_PROBLEM_TYPE_BASE } from './problem-kinds.js'
 
 /** What `onError` learns about the request whose failure it receives. */
@@ -12,96 +20,155 @@ export interface GetManyErrorContext {
 }
 
 /**
- * Options of `createGetManyHandler`. All are optional; every value is checked once, when the
- * handler is created, and a bad one throws a `TypeError` naming it.
+ * Options of `createGetManyHandler` (and of every adapter). All are optional; every value is
+ * checked once, when the handler is created, and a bad one throws a `TypeError` naming it.
  */
 export interface GetManyHandlerOptions {
   /**
    * Scope the caller must hold, checked before the body is looked at, so a caller without it
-   * learns nothing from validation errors. Default `'contacts:read'`.
+   * learns nothing from validation errors.
+   * @default 'contacts:read'
    */
   readonly requiredScope?: string
   /**
    * Prefix of every problem `type`: the type is this followed by the problem kind
    * (`validation-failed`, `insufficient-scope`...). Must make an absolute URI; point it at
    * your documentation, e.g. `'https://api.example.com/problems/'`.
-   * Default `'urn:contact-repository:problem:'`.
+   * @default 'urn:contact-repository:problem:'
    */
   readonly problemTypeBase?: string
   /**
    * `Retry-After` seconds of a 503 whose error carries no delay of its own (a timeout, a
-   * failed query); an overload sends its own `retryAfterMs`, rounded up. Default `1`.
+   * failed query); an overload sends its own `retryAfterMs`, rounded up.
+   * @default 1
    */
   readonly retryAfterSeconds?: number
   /**
    * `WWW-Authenticate` value of a 401, answered when `auth` is `null` or `undefined`.
-   * Default `'Bearer'`.
+   * @default 'Bearer'
    */
   readonly wwwAuthenticate?: string
   /**
    * Makes a request ID when the request has no usable `X-Request-Id`. A result that is not
-   * 1-128 visible ASCII characters is replaced by a UUID. Default `crypto.randomUUID`.
-   * Cost: one call per request without an ID.
+   * 1-128 visible ASCII characters is replaced by a UUID. Cost: one call per request without
+   * an ID.
+   * @default crypto.randomUUID
    */
   readonly generateRequestId?: () => string
   /**
    * Receives every failure answered with 500 or 503 (the response itself only says what
-   * happened in general terms): log it, count it, report it. Default: none, so nothing is
-   * logged; the repository's diagnostics channels still see failed batches. Cost: runs on
-   * the request path before the response; keep it quick. A throw from it is ignored.
+   * happened in general terms): log it, count it, report it. Without it nothing is logged; the
+   * repository's diagnostics channels still see failed batches. Cost: runs on the request path
+   * before the response; keep it quick. A throw from it is ignored.
+   * @default undefined
    */
   readonly onError?: (error: unknown, context: GetManyErrorContext) => void
 }
 
-/** Options after defaults were applied and values checked. */
-export type ResolvedGetManyHandlerOptions = Required<Omit<GetManyHandlerOptions, 'onError'>> &
-  Pick<GetManyHandlerOptions, 'onError'>
+/**
+ * Options of the node:http, Express and Fastify adapters: the handler's options plus what
+ * only an adapter can do (authenticate a framework request, read the body with limits).
+ */
+export interface GetManyAdapterOptions<Request> extends GetManyHandlerOptions {
+  /**
+   * Who is calling, from your authentication (a verified token, a session): the tenant and
+   * its scopes; `null` or `undefined` for an anonymous request, answered 401. Called before
+   * the body is read; a throw or rejection is a 500 reported to `onError`. Required.
+   */
+  readonly authenticate: (
+    request: Request,
+  ) => GetManyAuth | null | undefined | Promise<GetManyAuth | null | undefined>
+  /**
+   * Largest body accepted, in bytes. A larger one is answered 413 without being parsed: a
+   * declared `Content-Length` is refused before reading, a chunked body as soon as it passes
+   * the limit. 50 IDs take under 1 KB. Cost: up to this much buffered per request being read.
+   * @default 8192
+   */
+  readonly bodyLimit?: number
+  /**
+   * Deepest nesting of arrays and objects accepted in the body; deeper is 400 before parsing
+   * (a valid request nests 2 levels).
+   * @default 32
+   */
+  readonly maxDepth?: number
+}
 
-const KNOWN_OPTIONS = new Set<string>([
-  'requiredScope', 'problemTypeBase', 'retryAfterSeconds', 'wwwAuthenticate', 'generateRequestId', 'onError',
-])
+/** Handler options after defaults were applied and values checked. */
+export interface ResolvedHandlerOptions {
+  readonly requiredScope: string
+  readonly problemTypeBase: string
+  readonly retryAfterSeconds: number
+  readonly wwwAuthenticate: string
+  /** `undefined` for the default, `randomUUID`, whose IDs need no check. */
+  readonly generateRequestId: (() => string) | undefined
+  readonly onError: ((error: unknown, context: GetManyErrorContext) => void) | undefined
+}
 
-/** Applies defaults and validates. `extraKeys` are options of a wrapper (an adapter) to let through. */
-export function resolveGetManyHandlerOptions(
-  options: GetManyHandlerOptions = {},
-  extraKeys: readonly string[] = [],
-): ResolvedGetManyHandlerOptions {
-  if (typeof options !== 'object' || (options as unknown) === null) {
-    throw new TypeError('options must be an object')
+/** Adapter options after defaults were applied and values checked. */
+export interface ResolvedAdapterOptions<Request> extends ResolvedHandlerOptions {
+  readonly authenticate: GetManyAdapterOptions<Request>['authenticate']
+  readonly bodyLimit: number
+  readonly maxDepth: number
+}
+
+const HANDLER_OPTION_NAMES = {
+  requiredScope: true,
+  problemTypeBase: true,
+  retryAfterSeconds: true,
+  wwwAuthenticate: true,
+  generateRequestId: true,
+  onError: true,
+} as const
+const HANDLER_OPTIONS = optionNames<GetManyHandlerOptions>(HANDLER_OPTION_NAMES)
+const ADAPTER_OPTIONS = optionNames<GetManyAdapterOptions<unknown>>({
+  ...HANDLER_OPTION_NAMES,
+  authenticate: true,
+  bodyLimit: true,
+  maxDepth: true,
+})
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/
+
+/** Applies the handler's defaults and checks its options. */
+export function resolveHandlerOptions(options: GetManyHandlerOptions = {}): ResolvedHandlerOptions {
+  checkOptionKeys(options, HANDLER_OPTIONS, 'the get-many handler', 'an object')
+  return resolveShared(options)
+}
+
+/** Applies an adapter's defaults and checks its options (an adapter's own, such as Fastify's `path`, taken out first). */
+export function resolveAdapterOptions<Request>(options: GetManyAdapterOptions<Request>): ResolvedAdapterOptions<Request> {
+  checkOptionKeys(options, ADAPTER_OPTIONS, 'the get-many adapter', 'an object with at least `authenticate`')
+  if (typeof options.authenticate !== 'function') {
+    throw new TypeError('options.authenticate must be a function: (request) => { tenantId, scopes } or null')
   }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key) && !extraKeys.includes(key)) {
-      throw new TypeError(`options.${key} is not an option of the get-many handler`)
-    }
-  }
-  const {
-    requiredScope = 'contacts:read',
-    problemTypeBase = DEFAULT_PROBLEM_TYPE_BASE,
-    retryAfterSeconds = 1,
-    wwwAuthenticate = 'Bearer',
-    generateRequestId = randomUUID,
-    onError,
-  } = options
-  if (typeof requiredScope !== 'string' || requiredScope === '') {
-    throw new TypeError('options.requiredScope must be a non-empty string')
-  }
-  if (typeof problemTypeBase !== 'string' || !URL.canParse(`${problemTypeBase}validation-failed`)) {
-    throw new TypeError('options.problemTypeBase must be a string that makes an absolute URI')
-  }
-  if (!Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 0) {
-    throw new TypeError('options.retryAfterSeconds must be an integer, 0 or more')
-  }
-  if (typeof wwwAuthenticate !== 'string' || !/^[\x20-\x7e]+$/.test(wwwAuthenticate)) {
-    throw new TypeError('options.wwwAuthenticate must be a non-empty header value of printable ASCII')
-  }
-  if (typeof generateRequestId !== 'function') throw new TypeError('options.generateRequestId must be a function')
-  if (onError !== undefined && typeof onError !== 'function') throw new TypeError('options.onError must be a function')
   return {
-    requiredScope,
-    problemTypeBase,
-    retryAfterSeconds,
-    wwwAuthenticate,
-    generateRequestId,
-    ...(onError === undefined ? {} : { onError }),
+    ...resolveShared(options),
+    authenticate: options.authenticate,
+    bodyLimit: integerOption(options, 'bodyLimit', 8192, 1),
+    maxDepth: integerOption(options, 'maxDepth', 32, 2),
+  }
+}
+
+function resolveShared(options: GetManyHandlerOptions): ResolvedHandlerOptions {
+  const generateRequestId = functionOption(options, 'generateRequestId')
+  return {
+    requiredScope: stringOption(options, 'requiredScope', 'contacts:read', 'a non-empty string', (s) => s !== ''),
+    problemTypeBase: stringOption(
+      options,
+      'problemTypeBase',
+      DEFAULT_PROBLEM_TYPE_BASE,
+      'a string that makes an absolute URI',
+      (s) => URL.canParse(`${s}validation-failed`),
+    ),
+    retryAfterSeconds: integerOption(options, 'retryAfterSeconds', 1, 0),
+    wwwAuthenticate: stringOption(
+      options,
+      'wwwAuthenticate',
+      'Bearer',
+      'a non-empty header value of printable ASCII',
+      (s) => PRINTABLE_ASCII.test(s),
+    ),
+    generateRequestId: generateRequestId === randomUUID ? undefined : generateRequestId,
+    onError: functionOption(options, 'onError'),
   }
 }

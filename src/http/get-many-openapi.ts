@@ -1,8 +1,19 @@
 import { z } from 'zod'
-import { getManyRequestSchema } from './get-many-request.js'
-import { contactSchema, getManyResponseSchema } from './get-many-response.js'
+import {
+  contactSchema,
+  fieldErrorSchema,
+  getManyRequestSchema,
+  getManyResponseSchema,
+  problemSchema,
+} from './get-many-schemas.js'
 import { DEFAULT_PROBLEM_TYPE_BASE, PROBLEM_KINDS, type GetManyProblemKind } from './problem-kinds.js'
-import { fieldErrorSchema, problemSchema } from './problem.js'
+
+/** One entry of the document's `servers`. */
+export interface OpenApiServer {
+  /** Base URL of the API; a relative one (`/`) is relative to where the document is served. */
+  readonly url: string
+  readonly description?: string
+}
 
 /** Options of {@link createGetManyOpenApiDocument}. */
 export interface GetManyOpenApiOptions {
@@ -10,18 +21,26 @@ export interface GetManyOpenApiOptions {
   readonly path?: string
   /** `problemTypeBase` of the handler, for the `type` shown in the examples. Default the handler's default. */
   readonly problemTypeBase?: string
-  /** `requiredScope` of the handler, named in the description. Default `'contacts:read'`. */
+  /** `requiredScope` of the handler: the scope the operation's bearer token must grant. Default `'contacts:read'`. */
   readonly requiredScope?: string
   /** `info.title`. Default `'Contacts get-many'`. */
   readonly title?: string
   /** `info.version`: the version of this API description, not of the package. Default `'1.0.0'`. */
   readonly version?: string
+  /**
+   * `servers`: where your application serves the endpoint. Default one relative server, `/`:
+   * the host that serves the document.
+   */
+  readonly servers?: readonly OpenApiServer[]
 }
 
 /** An OpenAPI 3.1 document, as plain JSON. */
 export type OpenApiDocument = Record<string, unknown>
 
 const SCHEMAS = '#/components/schemas/'
+
+/** Name of the security scheme: a bearer token carrying the caller's tenant and scopes. */
+const SECURITY_SCHEME = 'bearerAuth'
 
 // When each problem is answered; the statuses and titles come from PROBLEM_KINDS.
 const WHEN: Readonly<Record<GetManyProblemKind, string>> = {
@@ -38,7 +57,9 @@ const WHEN: Readonly<Record<GetManyProblemKind, string>> = {
 /**
  * The OpenAPI 3.1 description of `POST /contacts/get-many`, generated from the exported zod
  * schemas so that the document and the validation cannot disagree. `npm run openapi` writes
- * it to `openapi.json`.
+ * it to `openapi.json` (shipped as `contact-repository/openapi.json`). The scope is declared
+ * as OpenAPI 3.1 allows for a scheme other than OAuth: as a role name in the operation's
+ * `security` requirement.
  */
 export function createGetManyOpenApiDocument(options: GetManyOpenApiOptions = {}): OpenApiDocument {
   const {
@@ -47,6 +68,7 @@ export function createGetManyOpenApiDocument(options: GetManyOpenApiOptions = {}
     requiredScope = 'contacts:read',
     title = 'Contacts get-many',
     version = '1.0.0',
+    servers = [{ url: '/', description: 'The application serving this endpoint (relative to where this document is served)' }],
   } = options
 
   const registry = z.registry<{ id: string }>()
@@ -98,7 +120,9 @@ export function createGetManyOpenApiDocument(options: GetManyOpenApiOptions = {}
       description:
         'Bulk-fetch contacts by ID. Served by contact-repository; the tenant and the scopes come from ' +
         'the host application\'s authentication, never from the body.',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
+    servers: servers.map((server) => ({ ...server })),
     paths: {
       [path]: {
         post: {
@@ -108,7 +132,9 @@ export function createGetManyOpenApiDocument(options: GetManyOpenApiOptions = {}
             'Fetch up to 50 contacts by ID in a single round-trip. Returns rows for IDs that exist in the ' +
             'tenant; IDs that do not exist (or belong to another tenant) are silently omitted. Compare ' +
             '`meta.requested` (distinct IDs) to `meta.returned` to detect missing ones. `data` follows the ' +
-            `order of \`ids\`. Requires the scope \`${requiredScope}\`.`,
+            `order of \`ids\`. Requires a bearer token granting the scope \`${requiredScope}\`: without a ` +
+            'token the answer is 401, without the scope 403, decided before the body is read.',
+          security: [{ [SECURITY_SCHEME]: [requiredScope] }],
           parameters: [
             {
               name: 'X-Request-Id',
@@ -127,6 +153,15 @@ export function createGetManyOpenApiDocument(options: GetManyOpenApiOptions = {}
       },
     },
     components: {
+      securitySchemes: {
+        [SECURITY_SCHEME]: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A token your application verifies; the tenant and the scopes come from it. The scopes the ' +
+            'operation lists under this scheme must be among the token\'s.',
+        },
+      },
       schemas: components,
       headers: {
         'X-Request-Id': {

@@ -1,3 +1,5 @@
+import type { ContactRepositoryErrorCode } from '../errors.js'
+
 /**
  * Every kind of problem the get-many endpoint answers with. The kind is the last segment of
  * the problem's `type` URI (`<problemTypeBase><kind>`), so it is part of the public contract:
@@ -36,3 +38,49 @@ export const PROBLEM_KINDS: Readonly<Record<GetManyProblemKind, ProblemKindInfo>
  * owns no host to publish pages on; set `problemTypeBase` to your documentation's URL.
  */
 export const DEFAULT_PROBLEM_TYPE_BASE = 'urn:contact-repository:problem:'
+
+/** How a failure is answered: the problem kind, its detail, and for a 503 its `Retry-After`. */
+export type FailureProblem =
+  | { readonly kind: 'service-unavailable'; readonly retryAfterSeconds: number; readonly detail: string }
+  | { readonly kind: 'internal-error'; readonly detail: string }
+
+// Transient failures: the same request may succeed later, so it is 503 with Retry-After.
+const TRANSIENT: Partial<Record<ContactRepositoryErrorCode, string>> = {
+  ERR_CONTACTS_OVERLOADED: 'Too many contact lookups are waiting right now.',
+  ERR_CONTACTS_TIMEOUT: 'Loading the contacts took too long.',
+  ERR_CONTACTS_QUERY_FAILED: 'The contact store could not be read.',
+}
+
+const INTERNAL_DETAIL =
+  'The request could not be completed because of an internal error. Quote the request_id when reporting it.'
+
+/**
+ * Maps a failure to a problem kind by the error's stable `code` and `transient` flag, never its
+ * message. The detail is written here, from the code alone, so no driver text or stack reaches
+ * the client. Every other error (a row breaking the contract, a query error retrying cannot
+ * fix, a closed repository, a bug) is an internal error (500).
+ */
+export function failureProblem(error: unknown, defaultRetryAfterSeconds: number): FailureProblem {
+  const code = readProperty(error, 'code')
+  const detail = typeof code === 'string' ? TRANSIENT[code as ContactRepositoryErrorCode] : undefined
+  // A failed query that retrying cannot fix (a missing table, denied access) is ours to fix.
+  if (detail === undefined || readProperty(error, 'transient') === false) {
+    return { kind: 'internal-error', detail: INTERNAL_DETAIL }
+  }
+  const retryAfterMs = readProperty(error, 'retryAfterMs')
+  const retryAfterSeconds =
+    typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs >= 0
+      ? Math.ceil(retryAfterMs / 1000)
+      : defaultRetryAfterSeconds
+  const when = retryAfterSeconds === 0 ? 'now' : `in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? '' : 's'}`
+  return { kind: 'service-unavailable', retryAfterSeconds, detail: `${detail} Retry ${when}.` }
+}
+
+function readProperty(value: unknown, key: string): unknown {
+  if (typeof value !== 'object' || value === null) return undefined
+  try {
+    return (value as Record<string, unknown>)[key]
+  } catch {
+    return undefined // a getter that throws: treat the error as unknown
+  }
+}

@@ -1,4 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
+import type { Readable } from 'node:stream'
+import type { GetManyProblemKind } from './problem-kinds.js'
 
 /** Limits applied while reading a request body. */
 export interface JsonBodyLimits {
@@ -8,22 +10,35 @@ export interface JsonBodyLimits {
   readonly maxDepth: number
 }
 
-/** The parsed body, or why it was refused (an adapter turns that into a problem response). */
-export type JsonBodyResult =
+/** The parsed body, or why it was refused (the endpoint answers that as a problem). */
+export type BodyRead =
   | { readonly ok: true; readonly value: unknown }
   | {
       readonly ok: false
-      readonly kind: 'unsupported-media-type' | 'body-too-large' | 'malformed-body'
+      readonly kind: Extract<GetManyProblemKind, 'unsupported-media-type' | 'body-too-large' | 'malformed-body'>
       readonly detail: string
-      /** Whether bytes of the body were left unread (the connection should then be closed). */
-      readonly unread: boolean
     }
+
+const NOT_JSON: BodyRead = Object.freeze({
+  ok: false,
+  kind: 'unsupported-media-type',
+  detail: 'Send the body as JSON, with "Content-Type: application/json".',
+})
+const UNREADABLE: BodyRead = Object.freeze({ ok: false, kind: 'malformed-body', detail: 'The request body could not be read completely.' })
+const NOT_UTF8: BodyRead = Object.freeze({ ok: false, kind: 'malformed-body', detail: 'The request body is not valid UTF-8.' })
+const EMPTY: BodyRead = Object.freeze({ ok: false, kind: 'malformed-body', detail: 'The request body is empty; send {"ids": [...]}.' })
+const NOT_VALID_JSON: BodyRead = Object.freeze({ ok: false, kind: 'malformed-body', detail: 'The request body is not valid JSON.' })
+
+// One decoder for every request: without `stream`, each decode() starts afresh. `fatal`
+// refuses invalid UTF-8 instead of replacing it; a byte order mark is dropped, as RFC 8259 allows.
+const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
  * Whether a `Content-Type` announces JSON: `application/json`, with no charset or UTF-8
  * (JSON has no other encoding since RFC 8259).
  */
-function isJsonContentType(header: string | undefined): boolean {
+export function isJsonContentType(header: string | undefined): boolean {
+  if (header === 'application/json') return true
   if (header === undefined) return false
   const [type = '', ...parameters] = header.split(';')
   if (type.trim().toLowerCase() !== 'application/json') return false
@@ -38,58 +53,85 @@ function isJsonContentType(header: string | undefined): boolean {
 /**
  * Reads and parses a JSON request body with limits, in this order: the content type (415),
  * a declared `Content-Length` over the limit (413, nothing read), the bytes as they arrive
- * (413 as soon as the limit is passed; the rest is not read), UTF-8, the nesting depth and
+ * (413 as soon as the limit is passed; the rest is left unread), UTF-8, the nesting depth and
  * the syntax (400). Parsing never sees more than `bodyLimit` bytes.
+ *
+ * It listens to the stream's events rather than iterating it: `for await` over a request
+ * costs several promises per chunk, a measurable share of a cached request's time.
  */
-export async function readJsonBody(
-  stream: AsyncIterable<unknown>,
+export function readJsonBody(
+  stream: Readable,
   headers: IncomingHttpHeaders,
   limits: JsonBodyLimits,
-): Promise<JsonBodyResult> {
+): BodyRead | Promise<BodyRead> {
+  if (!isJsonContentType(headers['content-type'])) return NOT_JSON
   const { bodyLimit, maxDepth } = limits
-  if (!isJsonContentType(headers['content-type'])) {
-    return refuse('unsupported-media-type', 'Send the body as JSON, with "Content-Type: application/json".', true)
-  }
-  const tooLarge = `The request body is larger than ${bodyLimit} bytes; a get-many request needs far less.`
-  const declared = Number(headers['content-length'])
-  if (declared > bodyLimit) return refuse('body-too-large', tooLarge, true)
-
-  const chunks: Buffer[] = []
-  let size = 0
-  try {
-    for await (const chunk of stream) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)
-      size += bytes.length
-      if (size > bodyLimit) return refuse('body-too-large', tooLarge, true)
-      chunks.push(bytes)
+  if (Number(headers['content-length']) > bodyLimit) return tooLarge(bodyLimit)
+  // Read already (by a middleware that kept nothing), or gone: no event would ever come.
+  if (stream.readableEnded) return EMPTY
+  if (stream.destroyed) return UNREADABLE
+  return new Promise<BodyRead>((resolve) => {
+    let first: Buffer | undefined
+    let more: Buffer[] | undefined
+    let size = 0
+    // Settled once; later events are ignored rather than unsubscribed (the request ends with them).
+    let settled = false
+    const finish = (read: BodyRead): void => {
+      if (settled) return
+      settled = true
+      resolve(read)
     }
-  } catch {
-    return refuse('malformed-body', 'The request body could not be read completely.', true)
-  }
+    stream.on('data', (chunk: Buffer | string) => {
+      if (settled) return
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+      size += bytes.length
+      if (size > bodyLimit) {
+        // Stop reading: the socket stops too, and the adapter closes the connection.
+        stream.pause()
+        finish(tooLarge(bodyLimit))
+      } else if (first === undefined) {
+        first = bytes
+      } else {
+        ;(more ??= [first]).push(bytes)
+      }
+    })
+    stream.on('end', () => { finish(parseJsonBody(more === undefined ? first : Buffer.concat(more, size), maxDepth)) })
+    // An error, or 'close' before 'end': the client went away mid-body.
+    const unreadable = (): void => { finish(UNREADABLE) }
+    stream.on('error', unreadable)
+    stream.on('close', unreadable)
+  })
+}
 
+/** Decodes and parses a body read in full, with the checks of {@link readJsonBody}. */
+function parseJsonBody(bytes: Uint8Array | undefined, maxDepth: number): BodyRead {
   let text: string
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks, size))
+    text = bytes === undefined ? '' : utf8.decode(bytes)
   } catch {
-    return refuse('malformed-body', 'The request body is not valid UTF-8.', false)
+    return NOT_UTF8
   }
-  if (text.trim() === '') return refuse('malformed-body', 'The request body is empty; send {"ids": [...]}.', false)
+  if (text.trim() === '') return EMPTY
   if (nestingDepth(text, maxDepth) > maxDepth) {
-    return refuse('malformed-body', `The request body nests arrays or objects more than ${maxDepth} levels deep.`, false)
+    return {
+      ok: false,
+      kind: 'malformed-body',
+      detail: `The request body nests arrays or objects more than ${maxDepth} levels deep.`,
+    }
   }
   try {
     return { ok: true, value: JSON.parse(text) as unknown }
   } catch {
-    return refuse('malformed-body', 'The request body is not valid JSON.', false)
+    return NOT_VALID_JSON
   }
 }
 
-function refuse(
-  kind: 'unsupported-media-type' | 'body-too-large' | 'malformed-body',
-  detail: string,
-  unread: boolean,
-): JsonBodyResult {
-  return { ok: false, kind, detail, unread }
+function tooLarge(bodyLimit: number): BodyRead {
+  return {
+    ok: false,
+    kind: 'body-too-large',
+    detail: `The request body is larger than ${bodyLimit} bytes; a get-many request needs far less.`,
+  }
 }
 
 /**

@@ -1,9 +1,15 @@
 import type { z } from 'zod'
 import { MAX_REPORTED_ISSUES } from '../validation/id-schema.js'
-import { issuesFromZod, type ValidationIssue } from '../validation/validation-issue.js'
-import { formatFieldPath } from './field-path.js'
-import { MAX_IDS_PER_REQUEST, getManyRequestSchema } from './get-many-request.js'
-import type { FieldError } from './problem.js'
+import {
+  NOT_INTEGER,
+  NOT_POSITIVE,
+  NOT_SAFE_INTEGER,
+  REQUIRED,
+  invalidType,
+  type IssueDescription,
+  type ValidationIssue,
+} from '../validation/validation-issue.js'
+import { MAX_IDS_PER_REQUEST, getManyRequestSchema, type FieldError } from './get-many-schemas.js'
 
 /** The outcome of checking a get-many body: the IDs, or what was wrong as data. */
 export type GetManyRequestValidation =
@@ -22,11 +28,12 @@ export type GetManyRequestValidation =
  * the limit is refused on its length alone, so 10,000 entries are never walked.
  */
 export function validateGetManyRequest(body: unknown): GetManyRequestValidation {
-  if (isRecord(body)) {
-    const ids = Object.hasOwn(body, 'ids') ? body.ids : undefined
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const record = body as Record<string, unknown>
+    const ids = Object.hasOwn(record, 'ids') ? record.ids : undefined
     if (Array.isArray(ids)) {
-      if (ids.length > MAX_IDS_PER_REQUEST) return tooMany(body)
-      if (ids.length > 0 && isOnlyIds(body) && areIds(ids)) return { ok: true, ids }
+      if (ids.length > MAX_IDS_PER_REQUEST) return tooMany(record)
+      if (ids.length > 0 && hasOnlyIds(record) && areIds(ids)) return { ok: true, ids }
     }
   }
   const result = getManyRequestSchema.safeParse(body, { reportInput: true })
@@ -35,13 +42,13 @@ export function validateGetManyRequest(body: unknown): GetManyRequestValidation 
   return describe(result.error.issues)
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function isOnlyIds(body: Record<string, unknown>): boolean {
-  const keys = Object.keys(body)
-  return keys.length === 1 && keys[0] === 'ids'
+function hasOnlyIds(body: Record<string, unknown>): boolean {
+  let keys = 0
+  for (const key in body) {
+    if (!Object.hasOwn(body, key)) continue
+    if (key !== 'ids' || ++keys > 1) return false
+  }
+  return true
 }
 
 // An index loop, not `every`: `every` skips the holes of a sparse array.
@@ -61,23 +68,65 @@ function tooMany(body: Record<string, unknown>): GetManyRequestValidation {
   for (const key of Object.keys(body)) {
     if (key === 'ids') continue
     total++
-    if (issues.length < MAX_REPORTED_ISSUES) issues.push(unknownKey(key))
+    if (issues.length < MAX_REPORTED_ISSUES) issues.push(unknownKey([], key))
   }
   return failure(issues, total)
-}
-
-function unknownKey(key: string): ValidationIssue {
-  return { code: 'unrecognized_key', path: [key], message: 'Unknown field; it is not part of the request' }
 }
 
 function describe(zodIssues: readonly z.core.$ZodIssue[]): GetManyRequestValidation {
   const issues: ValidationIssue[] = []
   let total = 0
   for (const issue of zodIssues) {
-    total += issue.code === 'unrecognized_keys' ? issue.keys.length : 1
-    if (issues.length < MAX_REPORTED_ISSUES) issues.push(...issuesFromZod([issue], MAX_REPORTED_ISSUES - issues.length))
+    if (issue.code === 'unrecognized_keys') {
+      total += issue.keys.length
+      for (const key of issue.keys) if (issues.length < MAX_REPORTED_ISSUES) issues.push(unknownKey(issue.path, key))
+      continue
+    }
+    total++
+    if (issues.length < MAX_REPORTED_ISSUES) issues.push({ ...fromZod(issue), path: issue.path.map(toPathSegment) })
   }
   return failure(issues, total)
+}
+
+function unknownKey(path: readonly PropertyKey[], key: string): ValidationIssue {
+  return {
+    code: 'unrecognized_key',
+    path: [...path.map(toPathSegment), key],
+    message: 'Unknown field; it is not part of the request',
+  }
+}
+
+function toPathSegment(segment: PropertyKey): string | number {
+  return typeof segment === 'number' ? segment : String(segment)
+}
+
+/** One of zod's issues in the library's words (the same the repository uses for its own checks). */
+function fromZod(issue: z.core.$ZodIssue): IssueDescription {
+  switch (issue.code) {
+    case 'invalid_type': {
+      // `input` is present because the parse above passes `reportInput: true`.
+      const input = issue.input
+      if (input === undefined) return REQUIRED
+      const numeric = issue.expected === 'number' || issue.expected === 'int'
+      if (numeric && typeof input === 'number') {
+        // JSON.parse turns 1e400 into Infinity: a number too large, not a fraction.
+        if (input === Number.POSITIVE_INFINITY) return NOT_SAFE_INTEGER
+        if (input === Number.NEGATIVE_INFINITY) return NOT_POSITIVE
+        return NOT_INTEGER
+      }
+      return invalidType(numeric ? 'integer' : issue.expected, input)
+    }
+    case 'too_small':
+      return issue.origin === 'array'
+        ? { code: 'too_few_items', message: `Must have at least ${String(issue.minimum)} item(s)` }
+        : NOT_POSITIVE
+    case 'too_big':
+      return issue.origin === 'array'
+        ? { code: 'too_many_items', message: `Must have at most ${String(issue.maximum)} items` }
+        : NOT_SAFE_INTEGER
+    default:
+      return { code: 'invalid', message: issue.message }
+  }
 }
 
 function failure(issues: readonly ValidationIssue[], total: number): GetManyRequestValidation {
@@ -86,4 +135,23 @@ function failure(issues: readonly ValidationIssue[], total: number): GetManyRequ
     errors: issues.map((issue) => ({ field: formatFieldPath(issue.path), code: issue.code, message: issue.message })),
     total,
   }
+}
+
+/** A key that can be written after a dot: `meta.request_id`. Anything else is quoted: `["a b"]`. */
+const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$]*$/
+
+/**
+ * Formats a validation path the way the 422 body reports it: `['ids', 3]` is `ids[3]`,
+ * `['tenantId']` is `tenantId`, and `[]` (the body itself) is the empty string, as the root
+ * is in JSON Pointer. Keys that are not identifiers are quoted so that a client can always
+ * tell where one segment ends.
+ */
+export function formatFieldPath(path: readonly (string | number)[]): string {
+  let field = ''
+  for (const segment of path) {
+    if (typeof segment === 'number') field += `[${segment}]`
+    else if (!PLAIN_KEY.test(segment)) field += `[${JSON.stringify(segment)}]`
+    else field += field === '' ? segment : `.${segment}`
+  }
+  return field
 }

@@ -45,3 +45,42 @@ export function describeValue(value: unknown): string {
   if (value === undefined || typeof value === 'symbol') return String(value)
   return JSON.stringify(value)
 }
+
+/**
+ * The option names of an options interface, as a set for {@link checkOptionKeys}. Written as a
+ * record so that an option added to the interface but not here fails to compile.
+ */
+export function optionNames<Options>(names: Readonly<Record<keyof Options, true>>): ReadonlySet<string> {
+  return new Set(Object.keys(names))
+}
+
+/**
+ * `options[name]`, or `fallback` when it is absent; a `TypeError` unless a string that passes
+ * `isValid`. `expectation` completes "options.name must be ...".
+ */
+export function stringOption<Options extends object>(
+  options: Options,
+  name: keyof Options & string,
+  fallback: string,
+  expectation: string,
+  isValid: (value: string) => boolean,
+): string {
+  const value: unknown = options[name]
+  if (value === undefined) return fallback
+  if (typeof value !== 'string' || !isValid(value)) {
+    throw new TypeError(`options.${name} must be ${expectation}; got ${describeValue(value)}`)
+  }
+  return value
+}
+
+/** `options[name]`, `undefined` when it is absent; a `TypeError` unless a function. */
+export function functionOption<Options extends object, Name extends keyof Options & string>(
+  options: Options,
+  name: Name,
+): Options[Name] | undefined {
+  const value: unknown = options[name]
+  if (value !== undefined && typeof value !== 'function') {
+    throw new TypeError(`options.${name} must be a function; got ${describeValue(value)}`)
+  }
+  return value as Options[Name] | undefined
+}

@@ -1,5 +1,3 @@
-import type { z } from 'zod'
-
 /**
  * Stable codes for what was wrong with an input value. They are ours, not zod's, so a
  * zod upgrade cannot change what callers (and the 422 body) see.
@@ -23,67 +21,30 @@ export interface ValidationIssue {
   readonly message: string
 }
 
-/** Turns zod's issues into at most `limit` stable {@link ValidationIssue}s. */
-export function issuesFromZod(
-  issues: readonly z.core.$ZodIssue[],
-  limit = Number.POSITIVE_INFINITY,
-): ValidationIssue[] {
-  const result: ValidationIssue[] = []
-  for (const issue of issues) {
-    if (result.length >= limit) break
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        if (result.length >= limit) break
-        result.push({
-          code: 'unrecognized_key',
-          path: [...issue.path.map(toPathSegment), key],
-          message: 'Unknown field; it is not part of the request',
-        })
-      }
-      continue
-    }
-    result.push({ ...describe(issue), path: issue.path.map(toPathSegment) })
-  }
-  return result
-}
+/** A {@link ValidationIssue} before it is placed: its code and its message. */
+export type IssueDescription = Pick<ValidationIssue, 'code' | 'message'>
 
-function toPathSegment(segment: PropertyKey): string | number {
-  return typeof segment === 'number' ? segment : String(segment)
-}
+// The wording of every issue, in one place: the core's ID checks and the HTTP layer's
+// description of zod's issues both use these, so that a 422 and a ContactValidationError agree.
 
-const NOT_POSITIVE = { code: 'not_positive', message: 'Must be greater than 0' } as const
-const TOO_LARGE = {
+/** `undefined` where a value is needed. */
+export const REQUIRED: IssueDescription = Object.freeze({ code: 'required', message: 'Required' })
+
+/** A number that is zero, negative or minus infinity. */
+export const NOT_POSITIVE: IssueDescription = Object.freeze({ code: 'not_positive', message: 'Must be greater than 0' })
+
+/** A fraction or `NaN`. */
+export const NOT_INTEGER: IssueDescription = Object.freeze({ code: 'not_integer', message: 'Must be an integer' })
+
+/** An integer above 2^53 - 1 (or infinity: JSON.parse turns 1e400 into it), where precision is lost. */
+export const NOT_SAFE_INTEGER: IssueDescription = Object.freeze({
   code: 'not_safe_integer',
   message: `Must be at most ${String(Number.MAX_SAFE_INTEGER)} (a safe integer)`,
-} as const
+})
 
-function describe(issue: z.core.$ZodIssue): { code: ValidationIssueCode; message: string } {
-  switch (issue.code) {
-    case 'invalid_type': {
-      // `input` is present because every parse in this library passes `reportInput: true`.
-      const input = issue.input
-      if (input === undefined) return { code: 'required', message: 'Required' }
-      const numeric = issue.expected === 'number' || issue.expected === 'int'
-      if (numeric && typeof input === 'number') {
-        // JSON.parse turns 1e400 into Infinity: a number too large, not a fraction.
-        if (input === Number.POSITIVE_INFINITY) return TOO_LARGE
-        if (input === Number.NEGATIVE_INFINITY) return NOT_POSITIVE
-        return { code: 'not_integer', message: 'Must be an integer' }
-      }
-      const expected = numeric ? 'integer' : issue.expected
-      return { code: 'invalid_type', message: `Must be ${article(expected)}, not ${typeName(input)}` }
-    }
-    case 'too_small':
-      return issue.origin === 'array'
-        ? { code: 'too_few_items', message: `Must have at least ${String(issue.minimum)} item(s)` }
-        : NOT_POSITIVE
-    case 'too_big':
-      return issue.origin === 'array'
-        ? { code: 'too_many_items', message: `Must have at most ${String(issue.maximum)} items` }
-        : TOO_LARGE
-    default:
-      return { code: 'invalid', message: issue.message }
-  }
+/** A value of the wrong type: `Must be an integer, not a string`. */
+export function invalidType(expected: string, input: unknown): IssueDescription {
+  return { code: 'invalid_type', message: `Must be ${article(expected)}, not ${typeName(input)}` }
 }
 
 function article(expected: string): string {

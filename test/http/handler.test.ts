@@ -1,7 +1,8 @@
 // createGetManyHandler called directly (the framework-agnostic contract), on a real repository
 // over each backend: the 200 body, request IDs, 401/403 ordering, options.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ContactRepository, createGetManyHandler, type GetManyHttpResponse, type GetManyInput } from '../../src/index.js'
+import { ContactRepository } from '../../src/index.js'
+import { createGetManyHandler, type GetManyHttpResponse, type GetManyInput } from '../../src/http/index.js'
 import { BACKENDS, openBackend, seed, type TestBackend } from '../helpers/backends.js'
 
 const READER = { tenantId: 1, scopes: ['contacts:read'] }

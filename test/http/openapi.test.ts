@@ -1,16 +1,14 @@
-// The OpenAPI document: checked in as generated, and an independent validator (ajv, not zod)
-// agrees with real responses of every status and with the handler about valid requests.
+// The OpenAPI document: checked in as generated, structurally valid as API tools read it
+// (swagger-parser), and an independent validator (ajv, not zod) agrees with real responses of
+// every status and with the handler about valid requests. `redocly lint` runs in .ci/run.
 import { readFileSync } from 'node:fs'
+import SwaggerParser from '@apidevtools/swagger-parser'
 import type { Kysely } from 'kysely'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  ContactRepository,
-  createGetManyOpenApiDocument,
-  getManyResponseSchema,
-  problemSchema,
-} from '../../src/index.js'
+import { ContactRepository } from '../../src/index.js'
+import { createGetManyOpenApiDocument, getManyResponseSchema, problemSchema } from '../../src/http/index.js'
 import { BACKENDS, openBackend, seed, type BackendName, type TestBackend } from '../helpers/backends.js'
 import { openRefusedDatabase } from '../helpers/refused-database.js'
 import { INVALID_BODIES } from './helpers/bad-bodies.js'
@@ -26,7 +24,12 @@ interface DocumentedResponse {
 }
 interface Document {
   readonly openapi: string
-  readonly paths: Record<string, { readonly post: { readonly responses: Record<string, DocumentedResponse> } }>
+  readonly info: { readonly license?: unknown }
+  readonly servers?: readonly { readonly url: string }[]
+  readonly paths: Record<string, {
+    readonly post: { readonly responses: Record<string, DocumentedResponse>; readonly security?: unknown }
+  }>
+  readonly components: { readonly securitySchemes?: Record<string, unknown> }
 }
 const document = JSON.parse(checkedIn) as Document
 const responses = document.paths[PATH]?.post.responses ?? {}
@@ -34,7 +37,7 @@ const responses = document.paths[PATH]?.post.responses ?? {}
 const ajv = new Ajv2020({ allErrors: true, strict: true })
 addFormats(ajv)
 // The document's own top-level fields are not JSON Schema keywords; everything below is checked strictly.
-ajv.addVocabulary(['openapi', 'info', 'paths', 'components'])
+ajv.addVocabulary(['openapi', 'info', 'servers', 'paths', 'components'])
 ajv.addSchema(document, 'openapi.json')
 
 const escape = (segment: string): string => segment.replaceAll('~', '~0').replaceAll('/', '~1')
@@ -67,6 +70,27 @@ function expectConforms(reply: Reply): void {
 describe('openapi.json', () => {
   it('is exactly what `npm run openapi` generates', () => {
     expect(checkedIn).toBe(`${JSON.stringify(createGetManyOpenApiDocument(), null, 2)}\n`)
+  })
+
+  it('is a valid OpenAPI 3.1 document for swagger-parser', async () => {
+    // validate() dereferences the document it is given; a copy keeps ours intact.
+    const api = await SwaggerParser.validate(structuredClone(JSON.parse(checkedIn) as object) as never)
+    expect(api.info.title).toBe('Contacts get-many')
+    // The check can fail: a broken reference is refused.
+    const broken = JSON.parse(checkedIn.replace('"#/components/schemas/Contact"', '"#/components/schemas/Nope"')) as object
+    await expect(SwaggerParser.validate(broken as never)).rejects.toThrow()
+  })
+
+  it('declares the bearer token and its scope on the operation, servers and the license', () => {
+    expect(document.components.securitySchemes).toEqual({
+      bearerAuth: expect.objectContaining({ type: 'http', scheme: 'bearer' }) as unknown,
+    })
+    expect(document.paths[PATH]?.post.security).toEqual([{ bearerAuth: ['contacts:read'] }])
+    expect(document.servers?.length).toBeGreaterThan(0)
+    expect(document.info.license).toEqual({ name: 'MIT', identifier: 'MIT' })
+    const custom = createGetManyOpenApiDocument({ requiredScope: 'crm:read', servers: [{ url: 'https://api.example.com' }] }) as unknown as Document
+    expect(custom.paths['/contacts/get-many']?.post.security).toEqual([{ bearerAuth: ['crm:read'] }])
+    expect(custom.servers).toEqual([{ url: 'https://api.example.com' }])
   })
 
   it('documents every status the endpoint answers, and nothing else', () => {

@@ -8,10 +8,9 @@ import {
   ContactRepository,
   ContactRowError,
   ContactTimeoutError,
-  createGetManyHandler,
-  type GetManyErrorContext,
 } from '../../src/index.js'
-import { answerFailure } from '../../src/http/repository-failure.js'
+import { PROBLEM_KINDS, createGetManyHandler, type GetManyErrorContext } from '../../src/http/index.js'
+import { failureProblem } from '../../src/http/problem-kinds.js'
 import { BACKENDS, openBackend, seed, uniqueTableName, type TestBackend } from '../helpers/backends.js'
 import { openRefusedDatabase } from '../helpers/refused-database.js'
 import { ResultGate } from '../helpers/result-gate.js'
@@ -175,7 +174,7 @@ describe('repository failures when the database is unreachable', () => {
   })
 })
 
-describe('answerFailure (pure mapping by code)', () => {
+describe('failureProblem (pure mapping by code)', () => {
   it.each([
     [new ContactOverloadError('tenant', 0), 503, '0'],
     [new ContactOverloadError('global', 1), 503, '1'],
@@ -194,14 +193,14 @@ describe('answerFailure (pure mapping by code)', () => {
     ['a string', 500, undefined],
     [null, 500, undefined],
   ])('%s -> %i', (error, status, retryAfter) => {
-    const answer = answerFailure(error, 4)
-    expect(answer.status).toBe(status)
+    const answer = failureProblem(error, 4)
+    expect(PROBLEM_KINDS[answer.kind].status).toBe(status)
     expect('retryAfterSeconds' in answer ? String(answer.retryAfterSeconds) : undefined).toBe(retryAfter)
     expect(answer.detail).not.toMatch(/ECONNREFUSED|Column|undefined/)
   })
 
   it('never reads the message', () => {
     const error = { code: 'ERR_CONTACTS_OVERLOADED', retryAfterMs: 10, get message(): string { throw new Error('read') } }
-    expect(answerFailure(error, 1).status).toBe(503)
+    expect(failureProblem(error, 1).kind).toBe('service-unavailable')
   })
 })

@@ -2,7 +2,8 @@
 // TypeError naming the option; an unbounded cache is refused. Messages and codes are pinned.
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ContactRepository, ContactValidationError, idListSchema, type ContactRepositoryOptions } from '../../src/index.js'
+import { ContactRepository, ContactValidationError, type ContactRepositoryOptions } from '../../src/index.js'
+import { idListSchema } from '../../src/http/index.js'
 import { openBackend, seed, type TestBackend } from '../helpers/backends.js'
 import { assertIdList } from '../../src/validation/id-schema.js'
 

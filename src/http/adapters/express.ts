@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from 'express'
-import type { GetManyAdapterOptions } from '../get-many-adapter-options.js'
-import type { GetManyRepository } from '../get-many-handler-types.js'
-import { sendNodeResponse } from '../send-node-response.js'
-import { createGetManyAdapterCore } from '../serve-get-many-request.js'
+import { createAdapterCore, sendNodeResponse } from '../adapter-core.js'
+import type { GetManyRepository } from '../get-many-endpoint.js'
+import type { GetManyAdapterOptions } from '../get-many-handler-options.js'
+import { readJsonBody } from '../read-json-body.js'
 
 /** Options of {@link createExpressGetManyHandler}; `authenticate` receives the Express `Request`. */
 export type ExpressGetManyOptions = GetManyAdapterOptions<Request>
@@ -16,10 +16,11 @@ export function createExpressGetManyHandler(
   repository: GetManyRepository,
   options: ExpressGetManyOptions,
 ): RequestHandler {
-  const { serve } = createGetManyAdapterCore(repository, options)
-  return async (request, response) => {
+  const { serve } = createAdapterCore(repository, options, (request: Request, limits) => {
     const parsed: unknown = request.body
-    const source = parsed === undefined ? { stream: request } : { parsed }
-    sendNodeResponse(response, await serve(request, request.headers, source))
+    return parsed === undefined ? readJsonBody(request, request.headers, limits) : { ok: true, value: parsed }
+  })
+  return async (request, response) => {
+    sendNodeResponse(response, await serve(request, request))
   }
 }

@@ -1,11 +1,17 @@
+import type { Readable } from 'node:stream'
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify'
-import type { GetManyAdapterOptions } from '../get-many-adapter-options.js'
-import type { GetManyRepository } from '../get-many-handler-types.js'
-import { createGetManyAdapterCore } from '../serve-get-many-request.js'
+import { createAdapterCore } from '../adapter-core.js'
+import type { GetManyRepository } from '../get-many-endpoint.js'
+import type { GetManyAdapterOptions } from '../get-many-handler-options.js'
+import { readJsonBody } from '../read-json-body.js'
+import { stringOption } from '../../validation/option-checks.js'
 
 /** Options of {@link createFastifyGetManyPlugin}; `authenticate` receives the `FastifyRequest`. */
 export interface FastifyGetManyOptions extends GetManyAdapterOptions<FastifyRequest> {
-  /** Route path, below any `prefix` given to `register`. Default `'/contacts/get-many'`. */
+  /**
+   * Route path, below any `prefix` given to `register`.
+   * @default '/contacts/get-many'
+   */
   readonly path?: string
 }
 
@@ -19,8 +25,12 @@ export function createFastifyGetManyPlugin(
   repository: GetManyRepository,
   options: FastifyGetManyOptions,
 ): FastifyPluginCallback {
-  const { path = '/contacts/get-many', ...rest } = options
-  const { serve, endpoint } = createGetManyAdapterCore(repository, rest)
+  const { path: given, ...rest } = options
+  const path = stringOption({ path: given }, 'path', '/contacts/get-many', 'a path starting with "/"', (p) => p.startsWith('/'))
+  const { serve, endpoint } = createAdapterCore(repository, rest, (request: FastifyRequest, limits) =>
+    // The body is the unread payload our parser below handed over (or the raw request).
+    readJsonBody((request.body as Readable | undefined) ?? request.raw, request.headers, limits),
+  )
   return (app, _options, done) => {
     app.removeAllContentTypeParsers()
     app.addContentTypeParser('*', (_request, payload, parsed) => { parsed(null, payload) })
@@ -34,9 +44,9 @@ export function createFastifyGetManyPlugin(
       return reply.code(problem.status).headers(problem.headers).send(Buffer.from(JSON.stringify(problem.body)))
     })
     app.post(path, async (request, reply) => {
-      const stream = (request.body as AsyncIterable<unknown> | undefined) ?? request.raw
-      const answer = await serve(request, request.headers, { stream })
-      // A Buffer, so that Fastify sends the content type as given (a string would get "; charset=utf-8").
+      const answer = await serve(request, request.raw)
+      // A Buffer, so that Fastify sends the content type as given (a string would get "; charset=utf-8");
+      // Fastify sets its content-length.
       return reply.code(answer.status).headers(answer.headers).send(Buffer.from(answer.text))
     })
     done()

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { GetManyAdapterOptions } from '../get-many-adapter-options.js'
-import type { GetManyRepository } from '../get-many-handler-types.js'
-import { sendNodeResponse } from '../send-node-response.js'
-import { createGetManyAdapterCore } from '../serve-get-many-request.js'
+import { createAdapterCore, sendNodeResponse } from '../adapter-core.js'
+import type { GetManyRepository } from '../get-many-endpoint.js'
+import type { GetManyAdapterOptions } from '../get-many-handler-options.js'
+import { readJsonBody } from '../read-json-body.js'
 
 /** Options of {@link createNodeHttpGetManyHandler}; `authenticate` receives the `IncomingMessage`. */
 export type NodeHttpGetManyOptions = GetManyAdapterOptions<IncomingMessage>
@@ -20,8 +20,10 @@ export function createNodeHttpGetManyHandler(
   repository: GetManyRepository,
   options: NodeHttpGetManyOptions,
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
-  const { serve } = createGetManyAdapterCore(repository, options)
+  const { serve } = createAdapterCore(repository, options, (request: IncomingMessage, limits) =>
+    readJsonBody(request, request.headers, limits),
+  )
   return async (request, response) => {
-    sendNodeResponse(response, await serve(request, request.headers, { stream: request }))
+    sendNodeResponse(response, await serve(request, request))
   }
 }
