@@ -54,7 +54,7 @@ cat > package.json <<'JSON'
 JSON
 (cd "$root" && printf '%s ' \
   "kysely@$(version kysely)" "mysql2@$(version mysql2)" "express@$(version express)" "@types/express@$(version @types/express)" \
-  "fastify@$(version fastify)" "ioredis@$(version ioredis)" "typescript@$(version typescript)" "@types/node@$(version @types/node)" \
+  "fastify@$(version fastify)" "ioredis@$(version ioredis)" "@vlasky/zongji@$(version @vlasky/zongji)" "typescript@$(version typescript)" "@types/node@$(version @types/node)" \
   "openapi-typescript@$(version openapi-typescript)" "openapi-fetch@$(version openapi-fetch)") > deps.txt
 # shellcheck disable=SC2046
 npm install --no-audit --no-fund --silent "$tarball" $(cat deps.txt)

@@ -46,13 +46,13 @@ function loadsOf(entry: string): Promise<string[]> {
 const packageOf = (url: string): string | undefined => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]
 
 describe('entry points', () => {
-  it('the main entry loads neither zod, nor src/http, nor an optional peer or framework', async () => {
+  it('the main entry loads neither zod, nor kysely, nor src/http, nor an optional peer or framework', async () => {
     const loads = await loadsOf('./src/index.ts')
     const ours = loads.filter((url) => url.startsWith('file:') && url.includes('/src/'))
     expect(ours.length).toBeGreaterThan(5)
     expect(ours.filter((url) => url.includes('/src/http/'))).toEqual([])
     const packages = new Set(loads.map(packageOf).filter((name) => name !== undefined && name !== 'tsx'))
-    for (const forbidden of ['zod', 'express', 'fastify', 'ioredis', 'mysql2', 'better-sqlite3', '@opentelemetry/api']) {
+    for (const forbidden of ['zod', 'kysely', 'express', 'fastify', 'ioredis', '@vlasky/zongji', 'mysql2', 'better-sqlite3', '@opentelemetry/api']) {
       expect(packages).not.toContain(forbidden)
     }
   })

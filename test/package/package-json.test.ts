@@ -25,7 +25,7 @@ const moduleExports = Object.entries(manifest.exports).filter((entry): entry is 
 
 describe('package.json', () => {
   it('exports a module for every subpath, each built from a source file, with types beside it', () => {
-    expect(moduleExports.map(([subpath]) => subpath)).toEqual(['.', './mysql', './redis', './http', './node-http', './express', './fastify'])
+    expect(moduleExports.map(([subpath]) => subpath)).toEqual(['.', './mysql', './redis', './binlog', './http', './node-http', './express', './fastify'])
     for (const [, target] of moduleExports) {
       expect(target.default).toMatch(/^\.\/dist\/.+\.js$/)
       expect(target.types).toBe(target.default.replace(/\.js$/, '.d.ts'))
@@ -56,7 +56,7 @@ describe('package.json', () => {
     expect(manifest.peerDependencies).toMatchObject({ kysely: '^0.28.0', mysql2: '>=3.17.0' })
     expect(manifest.devDependencies.kysely).toMatch(/^\^0\.28\./)
     expect(manifest.peerDependenciesMeta.kysely?.optional).toBeUndefined()
-    for (const optional of ['mysql2', 'express', '@types/express', 'fastify', 'ioredis']) {
+    for (const optional of ['mysql2', 'express', '@types/express', 'fastify', 'ioredis', '@vlasky/zongji']) {
       expect(manifest.peerDependenciesMeta[optional]?.optional, optional).toBe(true)
     }
     // Nothing imports @opentelemetry/api: `tracer` is typed by shape, and an OpenTelemetry

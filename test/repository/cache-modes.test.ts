@@ -1,6 +1,6 @@
 // Semantics 9: background jobs read through without wrecking the cache ('no-fill'), or
 // bypass it entirely ('bypass').
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ContactRepository } from '../../src/index.js'
 import { BACKENDS, openBackend, seed, type TestBackend } from '../helpers/backends.js'
 import { ResultGate } from '../helpers/result-gate.js'
@@ -61,6 +61,9 @@ describe.each(BACKENDS)('cache modes, on %s', (name) => {
     }
     // Skewed normal traffic over 60 IDs, and an extra read of a random ID after each call.
     for (let k = 0; k < 300; k++) steps.push({ id: ids[Math.min(next(60), next(60))] as number, extra: ids[next(60)] as number })
+    // Admission lets a warm candidate in once in 128 at random: pin the draw so that the two
+    // replays can differ only by what the extra reads did.
+    vi.spyOn(Math, 'random').mockReturnValue(0.5)
     const replay = async (extraMode: 'no-fill' | 'normal' | undefined): Promise<number[]> => {
       const contacts = new ContactRepository({ db: backend.db, table: backend.table, maxEntries: 12, maxEntriesPerTenant: 12 })
       for (const step of steps) {
@@ -76,10 +79,14 @@ describe.each(BACKENDS)('cache modes, on %s', (name) => {
       }
       return cached
     }
-    const plain = await replay(undefined)
-    expect(plain).toHaveLength(12)
-    expect(await replay('no-fill')).toEqual(plain)
-    expect(await replay('normal')).not.toEqual(plain)
+    try {
+      const plain = await replay(undefined)
+      expect(plain).toHaveLength(12)
+      expect(await replay('no-fill')).toEqual(plain)
+      expect(await replay('normal')).not.toEqual(plain)
+    } finally {
+      vi.restoreAllMocks()
+    }
   })
 
   it("'no-fill' still joins loads in flight, and a normal caller joining its load gets it cached", async () => {

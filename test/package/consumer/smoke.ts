@@ -6,6 +6,7 @@ import { Kysely, sql } from 'kysely'
 import { ContactRepository, createContactsTable, type Contact, type ContactsDatabase } from 'contact-repository'
 import { createMysqlDialect } from 'contact-repository/mysql'
 import { createRedisInvalidationBus } from 'contact-repository/redis'
+import { createBinlogInvalidationSource, redisCheckpointStore } from 'contact-repository/binlog'
 import { createGetManyHandler, createGetManyOpenApiDocument, type GetManyAuth } from 'contact-repository/http'
 import { createNodeHttpGetManyHandler } from 'contact-repository/node-http'
 import { createExpressGetManyHandler } from 'contact-repository/express'
@@ -13,6 +14,8 @@ import { createFastifyGetManyPlugin } from 'contact-repository/fastify'
 
 const subpaths: Record<string, unknown> = {
   createRedisInvalidationBus,
+  createBinlogInvalidationSource,
+  redisCheckpointStore,
   createGetManyHandler,
   createNodeHttpGetManyHandler,
   createExpressGetManyHandler,
