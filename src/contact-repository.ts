@@ -145,7 +145,9 @@ interface Counters {
 
 /**
  * The answers of one call from its first miss on, in request order: rows and "not found"
- * read from the cache, and loads to wait for.
+ * read from the cache, and loads to wait for. It also takes each miss: joins the load of the
+ * ID already in flight or starts one, so that `getMany`'s loop stays small enough for the
+ * engine to inline the cache's read in it (the hit path).
  */
 class PendingAnswers {
   readonly ids: number[] = []
@@ -153,17 +155,49 @@ class PendingAnswers {
   readonly batches: Batch[] = []
   /** Expired entries of the loaded IDs, kept for stale-if-error. */
   expired: Map<number, ExpiredEntry> | undefined
+  misses = 0
+  joins = 0
+  #inflight: ReadonlyMap<number, PendingLoad> | undefined
 
-  constructor(readonly staleLimit: number) {}
+  constructor(
+    readonly loader: BatchLoader,
+    readonly cache: TenantPartitionedCache,
+    readonly tenantId: number,
+    readonly pass: number,
+    readonly fill: boolean,
+    readonly staleLimit: number,
+  ) {
+    this.#inflight = loader.inflightOf(tenantId)
+  }
 
   add(id: number, answer: Contact | null | PendingLoad): void {
     this.ids.push(id)
     this.answers.push(answer)
   }
 
-  wait(batch: Batch): void {
+  /** An ID the cache could not answer: join its load in flight, or start one. */
+  miss(id: number, index: ReadonlyMap<number, number>): void {
+    const { loader, tenantId, pass, fill } = this
+    let load = this.#inflight?.get(id)
+    if (load === undefined) {
+      load = loader.enqueue(tenantId, id, fill)
+      // The tenant's registry exists from its first load on.
+      this.#inflight ??= loader.inflightOf(tenantId)
+    } else {
+      if (load.stamp === pass) return // asked twice in this call
+      this.joins++
+      if (fill) load.fill = true
+    }
+    load.stamp = pass
+    this.misses++
+    if (fill) this.cache.recordMiss(tenantId, id)
+    if (this.staleLimit > 0) {
+      const expired = this.cache.expired(index, id)
+      if (expired !== undefined) (this.expired ??= new Map()).set(id, expired)
+    }
+    this.add(id, load)
     const batches = this.batches
-    if (batch !== batches[batches.length - 1] && !batches.includes(batch)) batches.push(batch)
+    if (load.batch !== batches[batches.length - 1] && !batches.includes(load.batch)) batches.push(load.batch)
   }
 }
 
@@ -267,52 +301,34 @@ export class ContactRepository {
     const rows: Contact[] = []
     const missing: number[] = []
     let pending: PendingAnswers | undefined
-    let inflight = this.#loader.inflightOf(tenantId)
     let hits = 0
     let negativeHits = 0
-    let misses = 0
-    let joins = 0
     for (let i = 0; i < list.length; i++) {
       const id = list[i] as number
       const answer = fill ? cache.read(index, id, now, pass) : cache.peek(index, id, now)
       if (answer === DUPLICATE) continue
-      if (answer !== MISS) {
-        hits++
-        if (answer === null) negativeHits++
-        if (pending !== undefined) pending.add(id, answer)
-        else if (answer === null) missing.push(id)
-        else rows.push(answer)
+      if (answer === MISS) {
+        pending ??= new PendingAnswers(this.#loader, cache, tenantId, pass, fill, options?.staleIfError ?? this.#options.staleIfError)
+        pending.miss(id, index)
         continue
       }
-      let load = inflight?.get(id)
-      if (load === undefined) {
-        load = this.#loader.enqueue(tenantId, id, fill)
-        // The tenant's registry exists from its first load on.
-        inflight ??= this.#loader.inflightOf(tenantId)
-      } else {
-        if (load.stamp === pass) continue
-        joins++
-        if (fill) load.fill = true
-      }
-      load.stamp = pass
-      misses++
-      if (fill) cache.recordMiss(tenantId, id)
-      pending ??= new PendingAnswers(options?.staleIfError ?? this.#options.staleIfError)
-      if (pending.staleLimit > 0) {
-        const expired = cache.expired(index, id)
-        if (expired !== undefined) (pending.expired ??= new Map()).set(id, expired)
-      }
-      pending.add(id, load)
-      pending.wait(load.batch)
+      hits++
+      if (answer === null) negativeHits++
+      if (pending !== undefined) pending.add(id, answer)
+      else if (answer === null) missing.push(id)
+      else rows.push(answer)
     }
     const counters = this.#counters
     counters.hits += hits
     counters.negativeHits += negativeHits
-    counters.misses += misses
-    counters.inflightJoins += joins
     if (fill) cache.recordHits(hits)
-    if (getManyChannel.hasSubscribers) this.#publishGetMany(tenantId, ids.length, hits, misses, mode)
-    if (pending === undefined) return Promise.resolve({ rows, missing, stale: NO_STALE_ROWS })
+    if (pending === undefined) {
+      if (getManyChannel.hasSubscribers) this.#publishGetMany(tenantId, ids.length, hits, 0, mode)
+      return Promise.resolve({ rows, missing, stale: NO_STALE_ROWS })
+    }
+    counters.misses += pending.misses
+    counters.inflightJoins += pending.joins
+    if (getManyChannel.hasSubscribers) this.#publishGetMany(tenantId, ids.length, hits, pending.misses, mode)
     return this.#answer(pending, rows, missing, signal)
   }
 
