@@ -274,6 +274,10 @@ export class ContactRepository {
    * `ContactQueryError`, `ContactTimeoutError` or `ContactOverloadError` when the misses
    * could not be loaded; with `ContactAbortError` when `options.signal` fires.
    */
+  // The record offsets of the call being read (TenantPartitionedCache.locate); grown to the
+  // longest call, reused: getMany reads the cache synchronously, so calls never share it.
+  #slots = new Int32Array(64)
+
   getMany(tenantId: number, ids: readonly number[], options?: GetManyOptions): Promise<GetManyResult> {
     let mode: CacheMode
     try {
@@ -303,9 +307,12 @@ export class ContactRepository {
     let pending: PendingAnswers | undefined
     let hits = 0
     let negativeHits = 0
+    let slots = this.#slots
+    if (slots.length < list.length) slots = this.#slots = new Int32Array(list.length)
+    if (fill) cache.locate(index, list, slots)
     for (let i = 0; i < list.length; i++) {
       const id = list[i] as number
-      const answer = fill ? cache.read(index, id, now, pass) : cache.peek(index, id, now)
+      const answer = fill ? cache.readAt(slots[i] as number, now, pass) : cache.peek(index, id, now)
       if (answer === DUPLICATE) continue
       if (answer === MISS) {
         pending ??= new PendingAnswers(this.#loader, cache, tenantId, pass, fill, options?.staleIfError ?? this.#options.staleIfError)
