@@ -100,7 +100,7 @@ export const PARTITION_OVERHEAD_BYTES = 150
  * Fixed part of an entry's estimated size: the frozen row object, its record in the slab and
  * the policy's arrays, its partition index entry and its share of the sketch; measured.
  */
-const ENTRY_OVERHEAD_BYTES = 213
+const ENTRY_OVERHEAD_BYTES = 217
 
 /** One tenant's entries: contact ID -> offset of the entry's record in the slab. */
 export class Partition {
@@ -168,6 +168,9 @@ export class TenantPartitionedCache {
   // Milliseconds since `#base`, like expiries.
   #fetchedAt!: Int32Array
   #owner!: Int32Array
+  // Each entry's estimated bytes, kept from its fill: an eviction or an invalidation then
+  // never reads the strings of a row that has long left the CPU caches to size it again.
+  #sizes!: Int32Array
   // Slots the arrays hold, slots ever used (the slab's high-water mark), and the head of the
   // free slots' list (linked through #next).
   #capacity = 0
@@ -394,7 +397,8 @@ export class TenantPartitionedCache {
     const existing = partition.index.get(id)
     if (existing !== undefined) {
       // A refill (the entry had expired, or a load raced a read): same place, new contents.
-      const delta = bytes - estimateEntryBytes(records[existing + ROW] as Contact | null)
+      const delta = bytes - (this.#sizes[existing / RECORD] as number)
+      this.#sizes[existing / RECORD] = bytes
       records[existing + ROW] = row
       records[existing + EXPIRES] = expires
       this.#fetchedAt[existing / RECORD] = fetched
@@ -410,6 +414,7 @@ export class TenantPartitionedCache {
     this.#ids[slot] = id
     this.#fetchedAt[slot] = fetched
     this.#owner[slot] = partition.number
+    this.#sizes[slot] = bytes
     this.#link(slot, WINDOW)
     partition.index.set(id, at)
     partition.bytes += bytes
@@ -454,6 +459,7 @@ export class TenantPartitionedCache {
     this.#ids = resized(this.#ids, new Float64Array(capacity))
     this.#fetchedAt = resized(this.#fetchedAt, new Int32Array(capacity))
     this.#owner = resized(this.#owner, new Int32Array(capacity))
+    this.#sizes = resized(this.#sizes, new Int32Array(capacity))
     this.#capacity = capacity
   }
 
@@ -461,9 +467,8 @@ export class TenantPartitionedCache {
   // as it was), and keeps the counters and the partition right.
   #remove(slot: number, evicted: boolean): void {
     const partition = this.#numbered[this.#owner[slot] as number] as Partition
-    const at = slot * RECORD
     this.#fold(slot)
-    const bytes = estimateEntryBytes(this.#records[at + ROW] as Contact | null)
+    const bytes = this.#sizes[slot] as number
     partition.index.delete(this.#ids[slot] as number)
     partition.bytes -= bytes
     this.#bytes -= bytes

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Contact } from '../../src/index.js'
 import { DUPLICATE, MISS, TenantPartitionedCache } from '../../src/cache/tenant-partitioned-cache.js'
-import { WindowSizer } from '../../src/cache/window-sizer.js'
+import fc from 'fast-check'
+import { GhostList, WindowSizer } from '../../src/cache/window-sizer.js'
 
 describe('WindowSizer', () => {
   it('grows the window on a miss of a refused candidate and shrinks it on a miss of a victim, once each', () => {
@@ -80,5 +81,60 @@ describe('the adaptive window of the cache', () => {
     replay(cache, loop(1500, 60_000))
     expect(cache.windowCapacity).toBeLessThan(grown / 4)
     expect(replay(cache, loop(1500, 15_000))).toBeGreaterThan(0.4)
+  })
+})
+
+describe('GhostList', () => {
+  // The plain model: a Set in insertion order, the oldest key deleted past the limit.
+  class ModelList {
+    readonly keys = new Set<number>()
+    readonly limit: number
+    constructor(limit: number) {
+      this.limit = limit
+    }
+    remember(key: number): void {
+      this.keys.delete(key)
+      this.keys.add(key)
+      if (this.keys.size > this.limit) this.keys.delete(this.keys.values().next().value as number)
+    }
+    forget(key: number): boolean {
+      return this.keys.delete(key)
+    }
+  }
+
+  it('remembers and forgets exactly as a Set of the latest `limit` distinct keys, and stays bounded', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        // Few keys, long runs: keys come back while remembered, and lists overflow often.
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 20 })), { minLength: 50, maxLength: 3000, size: 'max' }),
+        (limit, operations) => {
+          const list = new GhostList(limit)
+          const model = new ModelList(limit)
+          for (const [remember, key] of operations) {
+            if (remember) {
+              list.remember(key)
+              model.remember(key)
+            } else {
+              expect(list.forget(key)).toBe(model.forget(key))
+            }
+            expect(list.size).toBe(model.keys.size)
+            expect(list.queued).toBeLessThanOrEqual(3 * limit + 64 + 1024 + 1)
+          }
+          for (let key = 0; key <= 20; key++) expect(list.forget(key)).toBe(model.forget(key))
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
+  it('holds a bounded queue through a million rememberings', () => {
+    const list = new GhostList(1000)
+    for (let i = 0; i < 1_000_000; i++) {
+      list.remember(i % 3000)
+      if (i % 7 === 0) list.forget((i * 13) % 3000)
+    }
+    expect(list.size).toBeGreaterThanOrEqual(999) // the last step may forget a live key
+    expect(list.queued).toBeLessThanOrEqual(3 * 1000 + 64 + 1024 + 1)
   })
 })
