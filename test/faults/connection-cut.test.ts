@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ContactQueryError, ContactRepository } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import { expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
+import { expectQuiet, rejection, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
 

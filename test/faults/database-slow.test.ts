@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ContactRepository, ContactTimeoutError } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import { CLOCK_SLACK_MS, MARGIN_MS, eventually, expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
+import { CLOCK_SLACK_MS, MARGIN_MS, eventually, expectQuiet, rejection, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
 

@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CHANNELS, ContactOverloadError, ContactRepository, type BatchStartEvent } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import { eventually, expectQuiet, outcome, useFaultRigs } from './fault-rig.js'
+import { eventually, expectQuiet, outcome, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
 const admitted: number[] = []

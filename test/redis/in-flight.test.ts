@@ -10,7 +10,7 @@ import { createRedisInvalidationBus, type RedisInvalidationBus } from '../../src
 import { openBackend, seed, type TestBackend } from '../helpers/backends.js'
 import { MYSQL_URL, REDIS_URL } from '../helpers/env.js'
 import { eventually } from './helpers/clock.js'
-import { QueryGate, gatedDialect } from './helpers/gated-dialect.js'
+import { QueryGate, gatedDialect } from '../helpers/gated-dialect.js'
 import { connectPair, type ConnectionPair } from './helpers/redis-connections.js'
 
 const TENANT = 11

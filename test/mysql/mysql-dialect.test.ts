@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { ContactTimeoutError } from '../../src/index.js'
 import { createMysqlDialect, type MysqlDialectOptions } from '../../src/mysql/index.js'
 import { MYSQL_URL } from '../helpers/env.js'
-import { eventually, rejection, useFaultRigs } from './fault-rig.js'
+import { eventually, rejection, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
 

@@ -11,7 +11,7 @@ import {
 } from '../../src/index.js'
 import { registerContactRepositoryMetrics } from '../../examples/prometheus/contact-repository-metrics.js'
 import { seed } from '../helpers/backends.js'
-import { eventually, expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
+import { eventually, expectQuiet, rejection, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
 const events: { channel: string; message: unknown }[] = []

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ContactChangesClosedError, ContactRepository, ContactValidationError, ContactWrites, type ContactInvalidator } from '../../src/index.js'
 import { openBackend, seed, type TestBackend } from '../helpers/backends.js'
 import { MYSQL_URL } from '../helpers/env.js'
-import { QueryGate, gatedDialect } from './helpers/gated-dialect.js'
+import { QueryGate, gatedDialect } from '../helpers/gated-dialect.js'
 
 const TENANT = 21
 let backend: TestBackend
