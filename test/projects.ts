@@ -35,3 +35,12 @@ export const SERVER_FREE_FILES: readonly string[] = [
 
 /** The unit project: test/unit, whole, and the files above. */
 export const UNIT_TESTS: readonly string[] = ['test/unit/**/*.test.ts', ...SERVER_FREE_FILES]
+
+/**
+ * The server addresses the unit project runs with (test/helpers/env.ts reads them): port 9 on
+ * loopback, where nothing listens, so a connection is refused at once.
+ */
+export const UNREACHABLE_SERVERS = {
+  MYSQL_URL: 'mysql://root@127.0.0.1:9/unreachable',
+  REDIS_URL: 'redis://127.0.0.1:9',
+} as const
