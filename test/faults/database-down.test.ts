@@ -6,7 +6,7 @@ import { CLOCK_SLACK_MS, MARGIN_MS, eventually, expectQuiet, rejection, useFault
 const openRig = useFaultRigs()
 
 
-describe('database down', () => {
+describe('G-CLEAN-FAILURE: database down', () => {
   it('refused: calls that need the database fail within the connect deadline, cached calls go on, nothing is cached', async () => {
     const connectTimeout = 1_000
     const rig = await openRig('down_refused', { connectTimeout, acquireTimeout: 1_500 })

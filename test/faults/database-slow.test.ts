@@ -22,7 +22,7 @@ async function expectTimeouts(
   expect(elapsed).toBeLessThan(deadline + MARGIN_MS)
 }
 
-describe('database slow beyond the deadline', () => {
+describe('G-CLEAN-FAILURE: database slow beyond the deadline', () => {
   it('every waiter of every batch rejects at the deadline, nothing is cached, the next call after recovery succeeds', async () => {
     const deadline = 1_000
     const rig = await openRig('slow_latency', { queryTimeout: 10_000 })

@@ -5,7 +5,7 @@ import { eventually, expectQuiet, rejection, useFaultRigs } from '../helpers/fau
 
 const openRig = useFaultRigs()
 
-describe('stale-if-error', () => {
+describe('G-STALE-IF-ERROR: stale-if-error', () => {
   it('serves expired rows within the maximum staleness, says which and how old, and refuses beyond', async () => {
     const rig = await openRig('stale_if_error')
     await rig.insert([seed(1, 1), seed(1, 2), seed(1, 3)])

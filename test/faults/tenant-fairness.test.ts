@@ -15,7 +15,7 @@ afterEach(() => {
 const STORM = 1
 const QUIET = [2, 3]
 
-describe("one tenant's miss storm", () => {
+describe("G-OVERLOAD: one tenant's miss storm", () => {
   it('does not starve the others: queued queries are admitted round-robin over tenants', async () => {
     const rig = await openRig('fair_round_robin', { connectionLimit: 2 })
     const stormIds = Array.from({ length: 30 }, (_, i) => 100 + i)
