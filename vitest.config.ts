@@ -23,7 +23,7 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          // No server: `npm run test:unit` runs with MariaDB and Redis stopped, in seconds.
+          // No server: `npm run test:unit` runs with MariaDB and Redis stopped, in under a minute.
           name: 'unit',
           include: [...UNIT_TESTS],
           // Addresses where nothing listens: a unit test that tries to reach a server fails in
