@@ -7,7 +7,7 @@ const dir = new URL('../../bench/scenarios/', import.meta.url)
 const files = readdirSync(dir).filter((f) => f.endsWith('.ts'))
 
 describe('bench/scenarios', () => {
-  it('holds the six scenarios of issue 4 at least', () => {
+  it('holds the six original scenarios at least', () => {
     expect(files).toEqual(expect.arrayContaining(['hit-path.ts', 'miss-path.ts', 'mixed-workload.ts', 'noisy-neighbour.ts', 'concurrency.ts', 'memory.ts']))
   })
 

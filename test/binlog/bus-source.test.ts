@@ -32,7 +32,7 @@ function recorder(): InvalidationSubscriber & { trust: boolean[] } {
 }
 
 describe('a bus that depends on an invalidation source (sourceTimeout)', () => {
-  it('trusts only while the source announces itself healthy, and says why not', async () => {
+  it('G-BINLOG-LIVENESS: trusts only while the source announces itself healthy, and says why not', async () => {
     const channel = `binlog-bus-source:${process.pid}:${++counter}`
     const bus = open(channel, 300)
     const announcer = open(channel)
@@ -57,7 +57,7 @@ describe('a bus that depends on an invalidation source (sourceTimeout)', () => {
     expect(repository.trust).toEqual([false, true, false, true, false])
   })
 
-  it('follows the highest token heard recently: a deposed tailer cannot vouch', async () => {
+  it('G-BINLOG-LEASE: follows the highest token heard recently: a deposed tailer cannot vouch', async () => {
     const channel = `binlog-bus-source:${process.pid}:${++counter}`
     const bus = open(channel, 2_000)
     const announcer = open(channel)

@@ -88,14 +88,14 @@ function isMarker(message: InvalidationMessage): boolean {
 
 const ids = (tenantId: number, ...list: number[]): InvalidationMessage => ({ kind: 'ids', tenantId, ids: list })
 
-describe('a new source', () => {
+describe('G-BINLOG-GAP: a new source', () => {
   it('started at a gap: one full invalidation once streaming, counted and published', () => {
     expect(gaps.events.filter((e) => e.source === source.id).map((e) => e.reason)).toEqual(['no-checkpoint'])
     expect(source.stats()).toMatchObject({ gaps: 1, state: 'streaming', healthy: true, role: 'active' })
   })
 })
 
-describe('row events', () => {
+describe('G-BINLOG-FRESH: row events', () => {
   it('INSERT invalidates each new row (its "not found" may be cached), per tenant', async () => {
     const { event, visible } = await changesOf(
       "INSERT INTO contacts (tenant_id, id, type, created_at, updated_at) VALUES (1, 50, 'person', NOW(), NOW()), (1, 51, 'person', NOW(), NOW()), (2, 150, 'person', NOW(), NOW())",
@@ -149,7 +149,7 @@ describe('row events', () => {
   })
 })
 
-describe('statements on the table invalidate everything', () => {
+describe('G-BINLOG-FRESH: statements on the table invalidate everything', () => {
   beforeEach(async () => {
     await delivered(source, await rig.write(
       "INSERT IGNORE INTO contacts (tenant_id, id, type, created_at, updated_at) VALUES (1, 1, 'person', NOW(), NOW()), (1, 2, 'person', NOW(), NOW())",
@@ -192,7 +192,7 @@ describe('statements on the table invalidate everything', () => {
   })
 })
 
-describe('the source as the bus of a repository in the same process', () => {
+describe('G-BINLOG-FRESH: the source as the bus of a repository in the same process', () => {
   it('invalidates the repository on a foreign write, and tells it its health', async () => {
     const db = rig.database()
     const own = createBinlogInvalidationSource({ connection: rig.tailer, serverId: 4712, checkpoint: memoryCheckpointStore() })

@@ -91,7 +91,7 @@ async function checkpointSaved(store: CheckpointStore, source: BinlogInvalidatio
 }
 
 describe('faults, one process', () => {
-  it('the source stopped while writes happen, then resumed from its checkpoint: none missed, no gap', async () => {
+  it('G-BINLOG-GAP: the source stopped while writes happen, then resumed from its checkpoint: none missed, no gap', async () => {
     const store = memoryCheckpointStore()
     const a = instance('target', store)
     await a.source.start()
@@ -109,7 +109,7 @@ describe('faults, one process', () => {
     await b.repository.close()
   })
 
-  it('the server restarted (SIGKILL, started again): the stream resumes by GTID, none missed', async () => {
+  it('G-BINLOG-GAP: the server restarted (SIGKILL, started again): the stream resumes by GTID, none missed', async () => {
     const i = instance('bus', memoryCheckpointStore())
     await i.source.start()
     await delivered(i.source, await writeEach(20))
@@ -129,7 +129,7 @@ describe('faults, one process', () => {
     await i.close()
   })
 
-  it('the server frozen (SIGSTOP): the stall is noticed, the repository stops trusting, then all recovers', async () => {
+  it('G-BINLOG-LIVENESS: the server frozen (SIGSTOP): the stall is noticed, the repository stops trusting, then all recovers', async () => {
     const i = instance('bus', memoryCheckpointStore())
     const trust: boolean[] = []
     const onTrust = (event: unknown): void => { trust.push((event as TrustEvent).trusted) }
@@ -162,7 +162,7 @@ describe('faults, one process', () => {
     }
   })
 
-  it('the stream behind (a 30,000-row UPDATE to decode): reported, the repository stops trusting until it caught up', async () => {
+  it('G-BINLOG-LIVENESS: the stream behind (a 30,000-row UPDATE to decode): reported, the repository stops trusting until it caught up', async () => {
     const BIG = 8
     await rig.seed(Array.from({ length: 30_000 }, (_, i) => [BIG, 100_001 + i] as const))
     // A tight maxLag, so that decoding one large transaction is certainly more than it.
@@ -188,7 +188,7 @@ describe('faults, one process', () => {
     }
   })
 
-  it('the binlog purged past the checkpoint: a gap (everything invalidated), no write lost', async () => {
+  it('G-BINLOG-GAP: the binlog purged past the checkpoint: a gap (everything invalidated), no write lost', async () => {
     const store = memoryCheckpointStore()
     const a = instance('target', store)
     await a.source.start()

@@ -86,8 +86,8 @@ async function activeTailer(): Promise<BinlogFleetProcess> {
   throw new Error('no active tailer')
 }
 
-describe('a binlog fleet (2 readers, 2 tailers by lease, foreign writer)', () => {
-  it('healthy: every commit reaches every reader; nothing stale beyond the bound', async () => {
+describe('G-BINLOG-STALENESS-BOUND: a binlog fleet (2 readers, 2 tailers by lease, foreign writer)', () => {
+  it('G-BINLOG-FRESH: healthy: every commit reaches every reader; nothing stale beyond the bound', async () => {
     const outcome = await runFleet(env, 'healthy', { writes: IDS.length, pauseMs: 4 })
     expectSound(outcome)
     // (Whether a reader distrusted for a moment is not asserted: on a loaded machine a pause of
@@ -99,7 +99,7 @@ describe('a binlog fleet (2 readers, 2 tailers by lease, foreign writer)', () =>
     expect(active[0]?.source?.fencingToken).toBe(1)
   })
 
-  it('the server frozen (SIGSTOP) during writes: the stall is noticed, every reader distrusts, then all recovers', async () => {
+  it('G-BINLOG-LIVENESS: the server frozen (SIGSTOP) during writes: the stall is noticed, every reader distrusts, then all recovers', async () => {
     const outcome = await runFleet(env, 'server frozen', {
       writes: IDS.length,
       pauseMs: 4,
@@ -119,7 +119,7 @@ describe('a binlog fleet (2 readers, 2 tailers by lease, foreign writer)', () =>
     expect(restarts).toBeGreaterThanOrEqual(1)
   })
 
-  it('the active tailer killed (SIGKILL) during writes: the standby takes over from the checkpoint, none missed', async () => {
+  it('G-BINLOG-LEASE: the active tailer killed (SIGKILL) during writes: the standby takes over from the checkpoint, none missed', async () => {
     let killed: string | undefined
     const outcome = await runFleet(env, 'tailer killed', {
       writes: IDS.length,

@@ -21,7 +21,7 @@ function key(): string {
   return name
 }
 
-describe('the lease', () => {
+describe('G-BINLOG-LEASE: the lease', () => {
   it('is held by one at a time; each acquisition gets a higher fencing token', async () => {
     const name = key()
     const a = new RedisLease(redis, name, 200, 'a', 1_000)
@@ -41,7 +41,7 @@ describe('the lease', () => {
   })
 })
 
-describe('the Redis checkpoint store', () => {
+describe('G-BINLOG-LEASE, G-BINLOG-GAP: the Redis checkpoint store', () => {
   it('round-trips and refuses a lower fencing token', async () => {
     const name = key()
     const store = redisCheckpointStore({ redis, key: name })

@@ -42,7 +42,7 @@ async function refusal(overrides: Partial<BinlogInvalidationSourceOptions> = {})
   }
 }
 
-describe('refusing an unsafe server', () => {
+describe('G-BINLOG-REFUSE-UNSAFE: refusing an unsafe server', () => {
   it('binary logging off: log_bin', async () => {
     const error = await refusal()
     expect(error).toBeInstanceOf(BinlogUnsafeServerError)
@@ -100,7 +100,7 @@ describe('refusing an unsafe server', () => {
   })
 })
 
-describe('refusing a user without the privileges', () => {
+describe('G-BINLOG-REFUSE-UNSAFE: refusing a user without the privileges', () => {
   it.each([
     ['REPLICATION SLAVE', 'BINLOG MONITOR ON *.*', 'GRANT REPLICATION SLAVE'],
     ['BINLOG MONITOR', 'REPLICATION SLAVE ON *.*', 'GRANT BINLOG MONITOR'],

@@ -14,7 +14,7 @@ import { TransactionTracker } from '../../src/binlog/transaction-tracker.js'
 import { decodeSourceStatus, encodeSourceStatus } from '../../src/redis/message-format.js'
 import { SourceTrust, type SourceDistrustReason } from '../../src/redis/source-trust.js'
 
-describe('ChangeSet', () => {
+describe('G-BINLOG-FRESH: ChangeSet', () => {
   it('coalesces per tenant and keeps IDs once', () => {
     const set = new ChangeSet(10, 10)
     set.add(1, 5)
@@ -54,7 +54,7 @@ describe('ChangeSet', () => {
   })
 })
 
-describe('statements', () => {
+describe('G-BINLOG-FRESH: statements', () => {
   it('tells transaction control from everything else', () => {
     expect(classifyStatement('BEGIN')).toBe('begin')
     expect(classifyStatement('  /* app */ START TRANSACTION')).toBe('begin')
@@ -78,7 +78,7 @@ describe('statements', () => {
   })
 })
 
-describe('positions and checkpoints', () => {
+describe('G-BINLOG-GAP: positions and checkpoints', () => {
   it('orders binlog files by their number, past six digits too', () => {
     expect(compareFilePositions({ file: 'b.000009', position: 900 }, { file: 'b.000010', position: 4 })).toBeLessThan(0)
     expect(compareFilePositions({ file: 'b.999999', position: 9 }, { file: 'b.1000000', position: 4 })).toBeLessThan(0)
@@ -253,7 +253,7 @@ describe('source status on the Redis channel', () => {
     }
   })
 
-  describe('SourceTrust (fake timers)', () => {
+  describe('G-BINLOG-LIVENESS: SourceTrust (fake timers)', () => {
     beforeEach(() => { vi.useFakeTimers() })
     afterEach(() => { vi.useRealTimers() })
 

@@ -117,7 +117,7 @@ async function firstName(repository: ContactRepository): Promise<string | null |
   return (await repository.getMany(1, [1])).rows[0]?.firstName
 }
 
-describe('the visibility race', () => {
+describe('G-BINLOG-FRESH: the visibility race', () => {
   // `drop`: the negative control, without the second invalidation; the stale row must stay.
   it.each([
     ['with the second invalidation: the stale row is gone once the commit is seen visible', false],

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { ContactQueryError, ContactRepository } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import { expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
+import { expectQuiet, rejection, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
 
 const LOST = ['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE']
 
-describe('connection cut', () => {
+describe('G-CLEAN-FAILURE: connection cut', () => {
   it('in the middle of a result: every waiter fails, nothing from the batch is cached, the pool recovers', async () => {
     const rig = await openRig('cut_mid_result', { connectionLimit: 2 })
     const ids = Array.from({ length: 300 }, (_, i) => i + 1)

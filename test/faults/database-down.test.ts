@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { ContactQueryError, ContactRepository, ContactTimeoutError } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import { CLOCK_SLACK_MS, MARGIN_MS, eventually, expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
+import { CLOCK_SLACK_MS, MARGIN_MS, eventually, expectQuiet, rejection, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
 
 
-describe('database down', () => {
+describe('G-CLEAN-FAILURE: database down', () => {
   it('refused: calls that need the database fail within the connect deadline, cached calls go on, nothing is cached', async () => {
     const connectTimeout = 1_000
     const rig = await openRig('down_refused', { connectTimeout, acquireTimeout: 1_500 })

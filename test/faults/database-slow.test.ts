@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ContactRepository, ContactTimeoutError } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import { CLOCK_SLACK_MS, MARGIN_MS, eventually, expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
+import { CLOCK_SLACK_MS, MARGIN_MS, eventually, expectQuiet, rejection, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
 
@@ -22,7 +22,7 @@ async function expectTimeouts(
   expect(elapsed).toBeLessThan(deadline + MARGIN_MS)
 }
 
-describe('database slow beyond the deadline', () => {
+describe('G-CLEAN-FAILURE: database slow beyond the deadline', () => {
   it('every waiter of every batch rejects at the deadline, nothing is cached, the next call after recovery succeeds', async () => {
     const deadline = 1_000
     const rig = await openRig('slow_latency', { queryTimeout: 10_000 })

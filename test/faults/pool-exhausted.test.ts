@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { ContactOverloadError, ContactRepository } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import { expectQuiet, useFaultRigs } from './fault-rig.js'
+import { expectQuiet, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
 
-describe('pool exhausted', () => {
+describe('G-OVERLOAD: pool exhausted', () => {
   it('200 concurrent misses against a pool of 2: shed calls reject at once, accepted ones finish, no connection leaks', async () => {
     const tenants = Array.from({ length: 200 }, (_, i) => i + 1)
     const rig = await openRig('pool_exhausted', { connectionLimit: 2 })

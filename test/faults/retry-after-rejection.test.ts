@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { ContactOverloadError, ContactQueryError, ContactRepository, ContactTimeoutError } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import { eventually, expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
+import { eventually, expectQuiet, rejection, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
 
-describe('a rejected batch followed by a retry', () => {
+describe('G-CLEAN-FAILURE: a rejected batch followed by a retry', () => {
   it('after a failed query: the retry sends exactly one new query', async () => {
     const rig = await openRig('retry_failed')
     await rig.insert([seed(1, 1), seed(1, 2), seed(1, 3)])

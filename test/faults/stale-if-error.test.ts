@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { ContactQueryError, ContactRepository, ContactTimeoutError } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import { eventually, expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
+import { eventually, expectQuiet, rejection, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
 
-describe('stale-if-error', () => {
+describe('G-STALE-IF-ERROR: stale-if-error', () => {
   it('serves expired rows within the maximum staleness, says which and how old, and refuses beyond', async () => {
     const rig = await openRig('stale_if_error')
     await rig.insert([seed(1, 1), seed(1, 2), seed(1, 3)])

@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CHANNELS, ContactOverloadError, ContactRepository, type BatchStartEvent } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
-import { eventually, expectQuiet, outcome, useFaultRigs } from './fault-rig.js'
+import { eventually, expectQuiet, outcome, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
 const admitted: number[] = []
@@ -15,7 +15,7 @@ afterEach(() => {
 const STORM = 1
 const QUIET = [2, 3]
 
-describe("one tenant's miss storm", () => {
+describe("G-OVERLOAD: one tenant's miss storm", () => {
   it('does not starve the others: queued queries are admitted round-robin over tenants', async () => {
     const rig = await openRig('fair_round_robin', { connectionLimit: 2 })
     const stormIds = Array.from({ length: 30 }, (_, i) => 100 + i)

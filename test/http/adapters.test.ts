@@ -34,7 +34,7 @@ afterAll(async () => {
   await backend.close()
 })
 
-describe.each(ADAPTERS)('the %s adapter', (adapter) => {
+describe.each(ADAPTERS)('G-HTTP-CONTRACT: the %s adapter', (adapter) => {
   let server: RunningServer
   beforeAll(async () => { server = await startServer(adapter, repository) })
   afterAll(async () => { await server.close() })
@@ -56,13 +56,13 @@ describe.each(ADAPTERS)('the %s adapter', (adapter) => {
     expect(reply.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
   })
 
-  it('answers 401 without credentials, with WWW-Authenticate', async () => {
+  it('G-HTTP-AUTH: answers 401 without credentials, with WWW-Authenticate', async () => {
     const reply = await post(server.url, '{"ids":[1]}', { token: null })
     expectProblem(reply, 401, 'unauthenticated')
     expect(reply.headers.get('www-authenticate')).toBe('Bearer')
   })
 
-  it('answers 403 to a caller without the scope before reading the body, however bad', async () => {
+  it('G-HTTP-AUTH: answers 403 to a caller without the scope before reading the body, however bad', async () => {
     const statements = await backend.selectCount()
     for (const [body, contentType] of [
       ['{"ids":[1]}', 'application/json'],

@@ -1,5 +1,6 @@
-// Every bad input of issue 3, sent over real HTTP through each adapter to a real repository on
-// each backend: exact status, problem+json, exact field, no SQL and no cache change.
+// Proves G-HTTP-CONTRACT for every bad input the endpoint refuses (helpers/bad-bodies.ts), sent
+// over real HTTP through each adapter to a real repository on each backend: exact status,
+// problem+json, exact field, no SQL and no cache change.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ContactRepository } from '../../src/index.js'
 import { BACKENDS, openBackend, seed, type BackendName, type TestBackend } from '../helpers/backends.js'
@@ -23,7 +24,7 @@ const TRANSPORT_FAILURES: readonly (readonly [string, string | Uint8Array, strin
 
 const combos: [AdapterName, BackendName][] = ADAPTERS.flatMap((a) => BACKENDS.map((b): [AdapterName, BackendName] => [a, b]))
 
-describe.each(combos)('bad inputs through %s, on %s', (adapter, backendName) => {
+describe.each(combos)('G-HTTP-CONTRACT: bad inputs through %s, on %s', (adapter, backendName) => {
   let backend: TestBackend
   let repository: ContactRepository
   let server: RunningServer

@@ -17,7 +17,7 @@ class CountingScopes extends Set<string> {
   }
 }
 
-describe('the endpoint, step by step (sources and repository recorded)', () => {
+describe('G-HTTP-AUTH: the endpoint, step by step (sources and repository recorded)', () => {
   interface Request { readonly auth: unknown; readonly body: BodyRead }
   const steps: string[] = []
   const sources: EndpointSources<Request> = {
@@ -64,7 +64,7 @@ describe('the endpoint, step by step (sources and repository recorded)', () => {
   })
 })
 
-describe.each(ADAPTERS)('through the %s adapter, per request', (adapter) => {
+describe.each(ADAPTERS)('G-HTTP-AUTH: through the %s adapter, per request', (adapter) => {
   let backend: TestBackend
   let repository: ContactRepository
   const counts = { authenticate: 0, getMany: 0, requestIds: 0 }

@@ -20,7 +20,7 @@ function untouchableBody(touched: string[]): unknown {
   })
 }
 
-describe.each(BACKENDS)('createGetManyHandler on %s', (name) => {
+describe.each(BACKENDS)('G-HTTP-CONTRACT: createGetManyHandler on %s', (name) => {
   let backend: TestBackend
   let repository: ContactRepository
 
@@ -82,7 +82,7 @@ describe.each(BACKENDS)('createGetManyHandler on %s', (name) => {
     expect(repository.stats().hits).toBe(before.hits + 2)
   })
 
-  it("never returns another tenant's contact, whatever the body says", async () => {
+  it("G-HTTP-AUTH: never returns another tenant's contact, whatever the body says", async () => {
     const getMany = createGetManyHandler(repository)
     const response = await getMany({ body: { ids: [4] }, auth: { tenantId: 2, scopes: ['contacts:read'] } })
     expect(response.body).toMatchObject({ data: [{ id: 4 }], meta: { requested: 1, returned: 1 } })
@@ -114,7 +114,7 @@ describe.each(BACKENDS)('createGetManyHandler on %s', (name) => {
     expect((await broken({ body: { ids: [1] }, auth: READER })).headers['x-request-id']).toMatch(UUID)
   })
 
-  it('answers 401 without auth, with WWW-Authenticate, before anything else', async () => {
+  it('G-HTTP-AUTH: answers 401 without auth, with WWW-Authenticate, before anything else', async () => {
     const getMany = createGetManyHandler(repository)
     const touched: string[] = []
     for (const auth of [null, undefined]) {
@@ -128,7 +128,7 @@ describe.each(BACKENDS)('createGetManyHandler on %s', (name) => {
     expect(touched).toEqual([])
   })
 
-  it('answers 403 without the scope, without looking at the body, and sends no SQL', async () => {
+  it('G-HTTP-AUTH: answers 403 without the scope, without looking at the body, and sends no SQL', async () => {
     const getMany = createGetManyHandler(repository)
     const touched: string[] = []
     const statements = await backend.selectCount()
@@ -153,7 +153,7 @@ describe.each(BACKENDS)('createGetManyHandler on %s', (name) => {
     expect(repository.stats()).toEqual(stats)
   })
 
-  it('accepts scopes as a Set and honours requiredScope', async () => {
+  it('G-HTTP-AUTH: accepts scopes as a Set and honours requiredScope', async () => {
     const getMany = createGetManyHandler(repository, { requiredScope: 'crm:contacts' })
     expect((await getMany({ body: { ids: [1] }, auth: { tenantId: 1, scopes: new Set(['crm:contacts']) } })).status).toBe(200)
     expect((await getMany({ body: { ids: [1] }, auth: READER })).status).toBe(403)

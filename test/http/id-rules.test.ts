@@ -43,7 +43,7 @@ function endpointIssue(value: unknown): { code: string; message: string } | 'ok'
   return { code: first!.code, message: first!.message }
 }
 
-describe('the core ID checks and the zod idSchema', () => {
+describe('G-VALIDATION: the core ID checks and the zod idSchema', () => {
   it('agree on what is an ID, and on the code and message of what is not', () => {
     fc.assert(
       fc.property(anything, (value) => {

@@ -67,7 +67,7 @@ function expectConforms(reply: Reply): void {
   }
 }
 
-describe('openapi.json', () => {
+describe('G-HTTP-CONTRACT: openapi.json', () => {
   it('is exactly what `npm run openapi` generates', () => {
     expect(checkedIn).toBe(`${JSON.stringify(createGetManyOpenApiDocument(), null, 2)}\n`)
   })
@@ -122,7 +122,7 @@ describe('openapi.json', () => {
 
 const combos: [AdapterName, BackendName][] = ADAPTERS.flatMap((a) => BACKENDS.map((b): [AdapterName, BackendName] => [a, b]))
 
-describe.each(combos)('real responses through %s on %s conform to openapi.json', (adapter, backendName) => {
+describe.each(combos)('G-HTTP-CONTRACT: real responses through %s on %s conform to openapi.json', (adapter, backendName) => {
   let backend: TestBackend
   const repositories: ContactRepository[] = []
   let server: RunningServer

@@ -24,7 +24,7 @@ function expectNoLeak(body: unknown, ...secrets: string[]): void {
   for (const secret of secrets) expect(text).not.toContain(secret)
 }
 
-describe.each(BACKENDS)('repository failures on %s', (name) => {
+describe.each(BACKENDS)('G-HTTP-CONTRACT: repository failures on %s', (name) => {
   let backend: TestBackend
 
   beforeAll(async () => {
@@ -143,7 +143,7 @@ describe.each(BACKENDS)('repository failures on %s', (name) => {
   })
 })
 
-describe('repository failures when the database is unreachable', () => {
+describe('G-HTTP-CONTRACT: repository failures when the database is unreachable', () => {
   it('answers 503 with Retry-After, and hands the error to onError', async () => {
     const { db, port } = await openRefusedDatabase()
     try {

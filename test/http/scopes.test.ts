@@ -46,7 +46,7 @@ afterAll(async () => {
   await backend.close()
 })
 
-describe.each(FORMS)('scopes as %s', (_form, make) => {
+describe.each(FORMS)('G-HTTP-AUTH: scopes as %s', (_form, make) => {
   it('through the handler: held is 200, not held is 403 with nothing read', async () => {
     const getMany = createGetManyHandler(repository)
     const held = await getMany({ body: { ids: [2, 1] }, auth: { tenantId: 1, scopes: make(HELD) } })

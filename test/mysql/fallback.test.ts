@@ -40,7 +40,7 @@ function sent(current: StatementRig): { text: string[]; prepared: number } {
   }
 }
 
-describe('reading through kysely where the select cannot be prepared', () => {
+describe('G-MYSQL-PREPARED: reading through kysely where the select cannot be prepared', () => {
   it.each<[Route, string]>([
     ['contact', 'prepared'],
     ['prepared', 'prepared'],
@@ -98,7 +98,7 @@ describe('reading through kysely where the select cannot be prepared', () => {
   })
 })
 
-describe('the prepared select, whatever the driver settings', () => {
+describe('G-MYSQL-PREPARED: the prepared select, whatever the driver settings', () => {
   const settings = [
     {},
     { bigNumberStrings: true, supportBigNumbers: true },

@@ -45,7 +45,7 @@ afterEach(async () => {
 })
 afterAll(closeAdmin)
 
-describe('the select on contact-repository/mysql', () => {
+describe('G-MYSQL-PREPARED: the select on contact-repository/mysql', () => {
   it('is prepared once per connection and size, then executed with the tenant and the padded IDs bound', async () => {
     const { db, table, proxy } = await open('contact', 'prep_wire', { connectionLimit: 1 })
     const contacts = new ContactRepository({ db, table })
@@ -135,7 +135,7 @@ describe.each<Route>(['contact', 'prepared', 'contact-text', 'kysely', 'sqlite']
   })
 })
 
-describe('the statements held per connection', () => {
+describe('G-MYSQL-PREPARED: the statements held per connection', () => {
   it.each<[Route, number]>([['contact', 10_000], ['prepared', 2_000]])(
     'stay bounded on route %s over %i calls of random sizes: at most ceil(log2(maxBatchSize)) + 1 each',
     async (route, calls) => {

@@ -49,7 +49,7 @@ const statementKinds = (proxy: StatementFaultProxy, connection: number): string[
   proxy.commands.filter((c) => c.connection === connection && c.kind !== 'query').map((c) => c.kind)
 const ids = (result: { rows: { id: number }[] }): number[] => result.rows.map((row) => row.id)
 
-describe.each(['contact', 'prepared'] as const)('a prepared select losing its ground, on route %s', (route) => {
+describe.each(['contact', 'prepared'] as const)('G-MYSQL-PREPARED, G-CLEAN-FAILURE: a prepared select losing its ground, on route %s', (route) => {
   it('connection lost after PREPARE, before EXECUTE: the call fails, nothing is cached, the next call prepares again on a new connection', async () => {
     const { contacts, proxy, table } = await openFaultyRepository(route)
     proxy.arm('cut', (text) => text.includes(table))

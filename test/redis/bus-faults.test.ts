@@ -78,7 +78,7 @@ function covers(messages: readonly InvalidationMessage[], tenantId: number, id: 
   )
 }
 
-describe('Redis invalidation bus under faults (private redis-server)', () => {
+describe('G-BUS-TRUST: Redis invalidation bus under faults (private redis-server)', () => {
   it('Redis killed: a burst of 10,000 invalidations waits in a bounded queue, widened, and reaches the others once Redis is back', async () => {
     const channel = `faults-${++channelCounter}`
     const received = record<BusReceiveEvent>(REDIS_BUS_CHANNELS.receive)

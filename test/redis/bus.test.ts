@@ -82,7 +82,7 @@ function openRepository(bus: RedisInvalidationBus | undefined, extra: { now?: ()
 }
 
 describe('Redis invalidation bus (shared Redis)', () => {
-  it('delivers to other instances and to its other local repositories, never back to the publisher', async () => {
+  it('G-BUS-PROPAGATION, G-BUS-ONLY-DELETES: delivers to other instances and to its other local repositories, never back to the publisher', async () => {
     const channel = channelName()
     const a = openBus(channel)
     const b = openBus(channel)
@@ -107,7 +107,7 @@ describe('Redis invalidation bus (shared Redis)', () => {
     expect(b.bus.stats()).toMatchObject({ published: 1, received: 1, subscribers: 1 })
   })
 
-  it('starts untrusted and trusts once it hears its own ping; stats() and the trust event say so', async () => {
+  it('G-BUS-TRUST: starts untrusted and trusts once it hears its own ping; stats() and the trust event say so', async () => {
     const trust = record<TrustEvent>(CHANNELS.trust)
     const busTrust = record<{ bus: string; trusted: boolean; reason: string | undefined }>(REDIS_BUS_CHANNELS.trust)
     try {
@@ -125,7 +125,7 @@ describe('Redis invalidation bus (shared Redis)', () => {
     }
   })
 
-  it('with Redis down from the start, the repository still works: local invalidation, entries capped at untrustedTtl', async () => {
+  it('G-BUS-DEGRADED: with Redis down from the start, the repository still works: local invalidation, entries capped at untrustedTtl', async () => {
     let clock = 1_000
     const down = 'redis://127.0.0.1:1' // nothing listens on port 1
     const { bus } = openBus(channelName(), {}, down)
@@ -178,7 +178,7 @@ describe('Redis invalidation bus (shared Redis)', () => {
     expect(repository.stats().invalidations).toBe(2)
   })
 
-  it('lets duplicated, reordered and late messages only delete: a re-read returns the current row, never an older one', async () => {
+  it('G-BUS-ONLY-DELETES: lets duplicated, reordered and late messages only delete: a re-read returns the current row, never an older one', async () => {
     const channel = channelName()
     const reader = openBus(channel)
     const writer = openBus(channel)

@@ -1,4 +1,4 @@
-// Guarantee 2: an invalidation that arrives from the bus while a fetch of that row is in flight
+// Proves G-BUS-IN-FLIGHT: an invalidation that arrives from the bus while a fetch of that row is in flight
 // discards the fetch's fill. Deterministic: the query reads the old row and its result is
 // held; the row changes and the invalidation arrives through Redis; only then is it released.
 import { randomUUID } from 'node:crypto'
@@ -10,7 +10,7 @@ import { createRedisInvalidationBus, type RedisInvalidationBus } from '../../src
 import { openBackend, seed, type TestBackend } from '../helpers/backends.js'
 import { MYSQL_URL, REDIS_URL } from '../helpers/env.js'
 import { eventually } from './helpers/clock.js'
-import { QueryGate, gatedDialect } from './helpers/gated-dialect.js'
+import { QueryGate, gatedDialect } from '../helpers/gated-dialect.js'
 import { connectPair, type ConnectionPair } from './helpers/redis-connections.js'
 
 const TENANT = 11
@@ -68,7 +68,7 @@ async function readWhileHeld(during: () => Promise<void>): Promise<string | null
   return (await read).rows[0]?.firstName
 }
 
-describe('in-flight fetch and an invalidation from the bus', () => {
+describe('G-BUS-IN-FLIGHT: in-flight fetch and an invalidation from the bus', () => {
   it('discards the fill of a fetch that an invalidation from another instance overtook', async () => {
     const received = readerBus.stats().received
     const first = await readWhileHeld(async () => {

@@ -185,7 +185,7 @@ function expectSound(outcome: Outcome): void {
   for (const log of outcome.logs) expect(log.readErrors).toBe(0)
 }
 
-describe('several instances over Redis pub/sub (5 processes, MariaDB, private redis-server)', () => {
+describe('G-BUS-PROPAGATION, G-BUS-TRUST, G-BUS-STALENESS-BOUND: several instances over Redis pub/sub (5 processes, MariaDB, private redis-server)', () => {
   it('healthy: every reader applies every invalidation; no stale read after it', async () => {
     const outcome = await runScenario('healthy', { writes: WRITES })
     expectSound(outcome)

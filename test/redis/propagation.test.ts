@@ -1,10 +1,10 @@
-// Guarantee 1's figure: the propagation delay across processes, measured by the benchmark's own
+// G-BUS-PROPAGATION's figure: the propagation delay across processes, measured by the benchmark's own
 // code (bench/propagation-delay.ts, quick mode) on the shared Redis. It asserts outcomes only
 // (every reader applied every sample) and prints the figures.
 import { describe, expect, it } from 'vitest'
 import { runPropagationDelay } from '../../bench/propagation-delay.js'
 
-describe('propagation delay across processes', () => {
+describe('G-BUS-PROPAGATION: propagation delay across processes', () => {
   it('reaches each of 4 reader processes, every sample', async () => {
     const result = await runPropagationDelay({ quick: true })
     console.log(`\n${result.table}`)

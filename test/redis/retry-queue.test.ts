@@ -16,7 +16,7 @@ const message: fc.Arbitrary<InvalidationMessage> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'all' as const }) },
 )
 
-describe('retry queue', () => {
+describe('G-BUS-TRUST: retry queue', () => {
   it('merges per tenant and drains to messages covering everything', () => {
     const queue = new RetryQueue(100)
     queue.add({ kind: 'ids', tenantId: 1, ids: [1, 2] })

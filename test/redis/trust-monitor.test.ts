@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { TrustMonitor, type DistrustReason } from '../../src/redis/trust-monitor.js'
 
-describe('trust monitor (fake timers)', () => {
+describe('G-BUS-TRUST: trust monitor (fake timers)', () => {
   beforeEach(() => { vi.useFakeTimers() })
   afterEach(() => { vi.useRealTimers() })
 

@@ -1,11 +1,11 @@
-// Semantics 9: background jobs read through without wrecking the cache ('no-fill'), or
+// Proves G-NO-FILL: background jobs read through without wrecking the cache ('no-fill'), or
 // bypass it entirely ('bypass').
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ContactRepository } from '../../src/index.js'
 import { BACKENDS, openBackend, seed, type TestBackend } from '../helpers/backends.js'
 import { ResultGate } from '../helpers/result-gate.js'
 
-describe.each(BACKENDS)('cache modes, on %s', (name) => {
+describe.each(BACKENDS)('G-NO-FILL: cache modes, on %s', (name) => {
   let backend: TestBackend
   const all = Array.from({ length: 400 }, (_, i) => i + 1)
 

@@ -1,4 +1,4 @@
-// Semantics 8: a failed query rejects every waiter with a typed error (stable code, the
+// Proves G-CLEAN-FAILURE: a failed query rejects every waiter with a typed error (stable code, the
 // driver's error as cause), caches nothing, leaves nothing in flight, and the next call
 // retries with one query. Per-call AbortSignal and the query deadline.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -29,7 +29,7 @@ afterEach(async () => {
 
 const reason = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (e: unknown) => e)
 
-describe.each(BACKENDS)('failures, on %s', (name) => {
+describe.each(BACKENDS)('G-CLEAN-FAILURE: failures, on %s', (name) => {
   let backend: TestBackend
 
   beforeAll(async () => {
@@ -108,7 +108,7 @@ describe.each(BACKENDS)('failures, on %s', (name) => {
   })
 })
 
-describe('failures when the database is unreachable', () => {
+describe('G-CLEAN-FAILURE: failures when the database is unreachable', () => {
   it('rejects with ContactQueryError whose cause is the connection error', async () => {
     const { db } = await openRefusedDatabase()
     try {

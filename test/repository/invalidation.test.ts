@@ -1,4 +1,4 @@
-// Semantics 5: a getMany that starts after invalidate() returned never sees data read from
+// Proves G-FRESH-AFTER-INVALIDATE: a getMany that starts after invalidate() returned never sees data read from
 // the database before it, even when a load of those IDs was in flight. Interleavings are
 // forced with a ResultGate (rows read, delivery held), never with sleeps.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -6,7 +6,7 @@ import { ContactRepository } from '../../src/index.js'
 import { BACKENDS, openBackend, seed, type TestBackend } from '../helpers/backends.js'
 import { ResultGate } from '../helpers/result-gate.js'
 
-describe.each(BACKENDS)('invalidation, on %s', (name) => {
+describe.each(BACKENDS)('G-FRESH-AFTER-INVALIDATE: invalidation, on %s', (name) => {
   let backend: TestBackend
   let gate: ResultGate
   let contacts: ContactRepository
@@ -106,7 +106,7 @@ describe.each(BACKENDS)('invalidation, on %s', (name) => {
     expect(contacts.stats()).toMatchObject({ inflightJoins: 1, entries: 1 })
   })
 
-  it('invalidating one tenant leaves another tenant\'s entries and loads alone', async () => {
+  it('G-TENANT-ISOLATION: invalidating one tenant leaves another tenant\'s entries and loads alone', async () => {
     const [a] = ids as [number]
     await names(1, [a])
     await contacts.getMany(2, [a]) // cached as "not found" for tenant 2

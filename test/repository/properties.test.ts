@@ -28,7 +28,7 @@ describe.each(BACKENDS)('properties, on %s', (name) => {
     await backend.close()
   })
 
-  it('returns exactly the caller\'s rows, in order, and the rest as missing, cold or warm', async () => {
+  it('G-ORDER, G-TENANT-ISOLATION: returns exactly the caller\'s rows, in order, and the rest as missing, cold or warm', async () => {
     await fc.assert(
       fc.asyncProperty(
         // Ownership of 30 IDs: 0 means the row does not exist.
@@ -65,7 +65,7 @@ describe.each(BACKENDS)('properties, on %s', (name) => {
     )
   })
 
-  it('agrees with a model under random reads, writes, invalidations and time', async () => {
+  it('G-FRESH-AFTER-INVALIDATE, G-TTL: agrees with a model under random reads, writes, invalidations and time', async () => {
     const ttl = 1_000
     const universe = Array.from({ length: 12 }, (_, i) => i + 1)
 

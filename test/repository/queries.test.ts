@@ -1,5 +1,5 @@
-// Semantics 1 (one query for the misses) and 4 (concurrent callers share work), counted as
-// statements the database received.
+// Proves G-ONE-QUERY (one query for the misses) and G-SHARED-LOADS (concurrent callers share
+// work), counted as statements the database received.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ContactRepository, type ContactRepositoryOptions } from '../../src/index.js'
 import { BACKENDS, openBackend, seed, type TestBackend } from '../helpers/backends.js'
@@ -26,7 +26,7 @@ describe.each(BACKENDS)('queries sent, on %s', (name) => {
     await backend.close()
   })
 
-  it('runs no SQL when every ID is cached, and one statement for the misses', async () => {
+  it('G-ONE-QUERY: runs no SQL when every ID is cached, and one statement for the misses', async () => {
     const contacts = repository()
     await setMark()
     await contacts.getMany(1, [1, 2, 3])
@@ -39,7 +39,7 @@ describe.each(BACKENDS)('queries sent, on %s', (name) => {
     expect(contacts.stats().queries).toBe(2)
   })
 
-  it('asks only for the misses, with the tenant, in one IN list', async () => {
+  it('G-ONE-QUERY: asks only for the misses, with the tenant, in one IN list', async () => {
     const contacts = repository()
     await contacts.getMany(1, [10, 11])
     const before = backend.reads().length
@@ -53,7 +53,7 @@ describe.each(BACKENDS)('queries sent, on %s', (name) => {
     )
   })
 
-  it('sends nothing for an empty ID list or a call answered by negative entries', async () => {
+  it('G-ONE-QUERY: sends nothing for an empty ID list or a call answered by negative entries', async () => {
     const contacts = repository()
     await setMark()
     expect(await contacts.getMany(1, [])).toEqual({ rows: [], missing: [], stale: [] })
@@ -65,7 +65,7 @@ describe.each(BACKENDS)('queries sent, on %s', (name) => {
     expect(await sinceMark()).toBe(0)
   })
 
-  it('splits misses above maxBatchSize into the fewest queries of at most that size', async () => {
+  it('G-ONE-QUERY: splits misses above maxBatchSize into the fewest queries of at most that size', async () => {
     const contacts = repository({ maxBatchSize: 3 })
     await setMark()
     const ids = [21, 22, 23, 24, 25, 26, 27, 28, 29, 30]
@@ -75,7 +75,7 @@ describe.each(BACKENDS)('queries sent, on %s', (name) => {
     expect(contacts.stats().batchSize).toMatchObject({ count: 4, max: 3 })
   })
 
-  it('serves a background job of 2,500 IDs in ceil(2500 / maxBatchSize) queries', async () => {
+  it('G-ONE-QUERY: serves a background job of 2,500 IDs in ceil(2500 / maxBatchSize) queries', async () => {
     const contacts = repository({ maxBatchSize: 1000 })
     const ids = Array.from({ length: 2500 }, (_, i) => i + 1)
     await setMark()
@@ -84,7 +84,7 @@ describe.each(BACKENDS)('queries sent, on %s', (name) => {
     expect(await sinceMark()).toBe(3)
   })
 
-  it('sends exactly 1 query for 1,000 identical concurrent calls on a cold cache', async () => {
+  it('G-SHARED-LOADS: sends exactly 1 query for 1,000 identical concurrent calls on a cold cache', async () => {
     const contacts = repository()
     await setMark()
     const results = await Promise.all(Array.from({ length: 1000 }, () => contacts.getMany(1, [101, 102, 103])))
@@ -93,7 +93,7 @@ describe.each(BACKENDS)('queries sent, on %s', (name) => {
     expect(contacts.stats()).toMatchObject({ queries: 1, misses: 3000, inflightJoins: 2997, inflight: 0 })
   })
 
-  it('merges the misses of several calls of one tenant made in the same tick into one query', async () => {
+  it('G-SHARED-LOADS: merges the misses of several calls of one tenant made in the same tick into one query', async () => {
     const contacts = repository()
     await setMark()
     const [a, b, c] = await Promise.all([
@@ -108,7 +108,7 @@ describe.each(BACKENDS)('queries sent, on %s', (name) => {
     expect(c.missing).toEqual([2999])
   })
 
-  it('sends one query per tenant for calls of different tenants in the same tick', async () => {
+  it('G-SHARED-LOADS: sends one query per tenant for calls of different tenants in the same tick', async () => {
     const contacts = repository()
     await setMark()
     const [one, two] = await Promise.all([contacts.getMany(1, [301, 2501]), contacts.getMany(2, [301, 2501])])
@@ -117,7 +117,7 @@ describe.each(BACKENDS)('queries sent, on %s', (name) => {
     expect(two.rows.map((r) => r.id)).toEqual([2501])
   })
 
-  it('lets a call join a load already sent instead of asking again', async () => {
+  it('G-SHARED-LOADS: lets a call join a load already sent instead of asking again', async () => {
     const gate = new ResultGate()
     const contacts = new ContactRepository({ db: backend.db.withPlugin(gate), table: backend.table })
     await setMark()

@@ -1,5 +1,5 @@
-// Semantics 2 (order, duplicates, missing, other tenants) and 7 (rows can't be corrupted:
-// frozen, UTC ISO dates whatever TZ, no rounded BIGINT IDs).
+// Proves G-ORDER (order, duplicates, missing), G-TENANT-ISOLATION (other tenants' IDs are
+// missing) and G-ROW-INTEGRITY (frozen rows, UTC ISO dates whatever TZ, no rounded BIGINT IDs).
 import { Kysely, MysqlDialect } from 'kysely'
 import { createPool } from 'mysql2'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -33,7 +33,7 @@ describe.each(BACKENDS)('results, on %s', (name) => {
   const ask = (tenantId: number, ids: number[]) => contacts.getMany(tenantId, ids)
 
   for (const warm of [false, true]) {
-    it(`keeps request order, collapses duplicates to their first position (${warm ? 'warm' : 'cold'})`, async () => {
+    it(`G-ORDER: keeps request order, collapses duplicates to their first position (${warm ? 'warm' : 'cold'})`, async () => {
       contacts = new ContactRepository({ db: backend.db, table: backend.table })
       if (warm) await ask(1, [1, 2, 3, 4, 5, 99])
       const ids = [3, 99, 1, 3, 4, 2, 99, 1]
@@ -43,7 +43,7 @@ describe.each(BACKENDS)('results, on %s', (name) => {
       expect(rows.length + missing.length).toBe(new Set(ids).size)
     })
 
-    it(`reports another tenant's IDs as missing (${warm ? 'warm' : 'cold'})`, async () => {
+    it(`G-ORDER, G-TENANT-ISOLATION: reports another tenant's IDs as missing (${warm ? 'warm' : 'cold'})`, async () => {
       contacts = new ContactRepository({ db: backend.db, table: backend.table })
       if (warm) {
         await ask(2, [1, 2, 4, 5])
@@ -56,7 +56,7 @@ describe.each(BACKENDS)('results, on %s', (name) => {
     })
   }
 
-  it('returns every column, null where absent, dates as UTC ISO with milliseconds', async () => {
+  it('G-ROW-INTEGRITY: returns every column, null where absent, dates as UTC ISO with milliseconds', async () => {
     contacts = new ContactRepository({ db: backend.db, table: backend.table })
     const { rows } = await ask(1, [6])
     expect(rows).toEqual([
@@ -69,7 +69,7 @@ describe.each(BACKENDS)('results, on %s', (name) => {
   })
 
   for (const tz of ['Pacific/Kiritimati', 'America/St_Johns', 'Asia/Kathmandu']) {
-    it(`gives the same dates with TZ=${tz}`, async () => {
+    it(`G-ROW-INTEGRITY: gives the same dates with TZ=${tz}`, async () => {
       process.env.TZ = tz
       contacts = new ContactRepository({ db: backend.db, table: backend.table })
       const { rows } = await ask(1, [6])
@@ -77,7 +77,7 @@ describe.each(BACKENDS)('results, on %s', (name) => {
     })
   }
 
-  it('returns frozen rows, so nobody can change what the cache holds', async () => {
+  it('G-ROW-INTEGRITY: returns frozen rows, so nobody can change what the cache holds', async () => {
     contacts = new ContactRepository({ db: backend.db, table: backend.table })
     const [cold] = (await ask(1, [1])).rows
     expect(Object.isFrozen(cold)).toBe(true)
@@ -92,14 +92,14 @@ describe.each(BACKENDS)('results, on %s', (name) => {
     expect((await ask(1, [1, 2])).rows).toHaveLength(2)
   })
 
-  it('reads the largest safe ID exactly', async () => {
+  it('G-ROW-INTEGRITY: reads the largest safe ID exactly', async () => {
     contacts = new ContactRepository({ db: backend.db, table: backend.table })
     const { rows } = await ask(1, [MAX_ID, 1])
     expect(rows.map((r) => r.id)).toEqual([MAX_ID, 1])
   })
 })
 
-describe('results through mysql2 settings that would break a naive reader', () => {
+describe('G-ROW-INTEGRITY: results through mysql2 settings that would break a naive reader', () => {
   let backend: TestBackend
   beforeAll(async () => {
     backend = await openBackend('mariadb', 'settings')

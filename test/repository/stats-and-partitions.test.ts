@@ -1,5 +1,5 @@
-// Semantics 11 (stats report numbers tests can check) and 3 through the repository (bounds
-// and per-tenant caps with real rows).
+// Proves G-OBSERVABLE (stats report numbers tests can check) and G-BOUNDS through the
+// repository (the global bound and per-tenant caps with real rows).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ContactRepository } from '../../src/index.js'
 import { PARTITION_OVERHEAD_BYTES } from '../../src/cache/tenant-partitioned-cache.js'
@@ -19,7 +19,7 @@ describe.each(BACKENDS)('stats and partitions, on %s', (name) => {
     await backend.close()
   })
 
-  it('counts hits, misses, negative hits, joins, queries, rows, entries, bytes and tenants', async () => {
+  it('G-OBSERVABLE: counts hits, misses, negative hits, joins, queries, rows, entries, bytes and tenants', async () => {
     const contacts = new ContactRepository({ db: backend.db, table: backend.table })
     await Promise.all([contacts.getMany(1, [11, 12, 99]), contacts.getMany(1, [12, 13])])
     await contacts.getMany(1, [13, 12, 11, 99, 99])
@@ -50,7 +50,7 @@ describe.each(BACKENDS)('stats and partitions, on %s', (name) => {
     expect(contacts.stats()).toMatchObject({ entries: 3, tenants: 1, invalidations: 2 })
   })
 
-  it('keeps the global entry bound across many tenants and counts evictions', async () => {
+  it('G-BOUNDS: keeps the global entry bound across many tenants and counts evictions', async () => {
     const contacts = new ContactRepository({ db: backend.db, table: backend.table, maxEntries: 100, maxEntriesPerTenant: 5 })
     for (let tenant = 1; tenant <= 300; tenant += 10) {
       await Promise.all(Array.from({ length: 10 }, (_, k) => contacts.getMany(tenant + k, [(tenant + k) * 10 + 1, (tenant + k) * 10 + 2])))
@@ -64,7 +64,7 @@ describe.each(BACKENDS)('stats and partitions, on %s', (name) => {
     expect(stats.tenants).toBeLessThanOrEqual(100)
   })
 
-  it('caps one tenant so that it cannot push the others out', async () => {
+  it('G-BOUNDS: caps one tenant so that it cannot push the others out', async () => {
     const contacts = new ContactRepository({ db: backend.db, table: backend.table, maxEntries: 20, maxEntriesPerTenant: 5 })
     for (let tenant = 2; tenant <= 4; tenant++) await contacts.getMany(tenant, [tenant * 10 + 1, tenant * 10 + 2, tenant * 10 + 3])
     // Tenant 1 asks for 1,000 IDs (mostly not found): it keeps at most 5 entries.

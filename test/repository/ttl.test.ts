@@ -1,11 +1,11 @@
-// Semantics 6: entries expire after a TTL (with jitter, no timer overflow); "not found" is
+// Proves G-TTL: entries expire after a TTL (with jitter, no timer overflow); "not found" is
 // cached for its own TTL (0 turns it off). Time moves by an injected clock, never by sleeping.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ContactRepository, type ContactRepositoryOptions } from '../../src/index.js'
 import { BACKENDS, openBackend, seed, type TestBackend } from '../helpers/backends.js'
 import { ManualClock } from '../helpers/manual-clock.js'
 
-describe.each(BACKENDS)('TTL, on %s', (name) => {
+describe.each(BACKENDS)('G-TTL: TTL, on %s', (name) => {
   let backend: TestBackend
   const ids = Array.from({ length: 200 }, (_, i) => i + 1)
 

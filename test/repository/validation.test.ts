@@ -1,4 +1,4 @@
-// Semantics 10: bad input gets a clear typed error and touches nothing; bad options throw a
+// Proves G-VALIDATION: bad input gets a clear typed error and touches nothing; bad options throw a
 // TypeError naming the option; an unbounded cache is refused. Messages and codes are pinned.
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -31,7 +31,7 @@ async function rejection(call: () => Promise<unknown>): Promise<ContactValidatio
   return error as ContactValidationError
 }
 
-describe('getMany input validation', () => {
+describe('G-VALIDATION: getMany input validation', () => {
   it.each([
     [0, 'not_positive'],
     [-1, 'not_positive'],
@@ -121,7 +121,7 @@ describe('getMany input validation', () => {
   })
 })
 
-describe('constructor options', () => {
+describe('G-VALIDATION: constructor options', () => {
   const db = (): ContactRepositoryOptions['db'] => backend.db
 
   it.each([

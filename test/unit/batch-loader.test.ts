@@ -49,7 +49,7 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 const outcome = (batch: Batch): Promise<unknown> => batch.done.then(() => 'ok', (error: unknown) => error)
 
 describe('the batch contract', () => {
-  it('rule 1: a batch is one query of one tenant with 1..maxBatchSize distinct IDs; none is sent empty', async () => {
+  it('G-ONE-QUERY: rule 1: a batch is one query of one tenant with 1..maxBatchSize distinct IDs; none is sent empty', async () => {
     const { loader, queries } = setup(3)
     for (const id of [1, 2, 3, 4, 5, 6, 7]) loader.enqueue(9, id, true)
     await tick()
@@ -58,7 +58,7 @@ describe('the batch contract', () => {
     expect(queries).toHaveLength(3)
   })
 
-  it('rule 2: IDs asked in the same tick by any caller of a tenant share its batch, sent on the next tick', async () => {
+  it('G-SHARED-LOADS: rule 2: IDs asked in the same tick by any caller of a tenant share its batch, sent on the next tick', async () => {
     const { loader, queries } = setup()
     const first = loader.enqueue(1, 10, true)
     await Promise.resolve() // a caller that awaited something already resolved still joins
@@ -73,7 +73,7 @@ describe('the batch contract', () => {
     expect(queries.map((q) => q.ids)).toEqual([[10, 11], [10], [12]])
   })
 
-  it('rule 3: while queued or running, a load is in flight and can be joined', async () => {
+  it('G-SHARED-LOADS: rule 3: while queued or running, a load is in flight and can be joined', async () => {
     const { loader, queries } = setup()
     const load = loader.enqueue(1, 10, true)
     expect(loader.inflightOf(1)?.get(10)).toBe(load)
@@ -86,7 +86,7 @@ describe('the batch contract', () => {
     expect(loader.inflight).toBe(0)
   })
 
-  it('rule 4: rows must be a subset of the asked IDs, each once, all of the batch tenant', async () => {
+  it('G-ROW-INTEGRITY, G-TENANT-ISOLATION: rule 4: rows must be a subset of the asked IDs, each once, all of the batch tenant', async () => {
     const cases: [string, (ids: readonly number[]) => ContactRow[]][] = [
       ['a row not asked for', (ids) => [...ids.map((id) => row(1, id)), row(1, 99)]],
       ['a row twice', (ids) => [row(1, ids[0] as number), row(1, ids[0] as number)]],
@@ -104,7 +104,7 @@ describe('the batch contract', () => {
     }
   })
 
-  it('rule 5: a batch settles once, with a row or "not found" for every ID, or one error for every waiter', async () => {
+  it('G-CLEAN-FAILURE: rule 5: a batch settles once, with a row or "not found" for every ID, or one error for every waiter', async () => {
     const { loader, queries, filled, ended } = setup()
     const found = loader.enqueue(1, 10, true)
     const absent = loader.enqueue(1, 11, true)
@@ -134,7 +134,7 @@ describe('the batch contract', () => {
     expect(ended).toHaveLength(2)
   })
 
-  it('rule 6: an invalidation of a sent batch detaches its IDs; a batch not yet sent stays joinable', async () => {
+  it('G-FRESH-AFTER-INVALIDATE: rule 6: an invalidation of a sent batch detaches its IDs; a batch not yet sent stays joinable', async () => {
     const { loader, queries, filled } = setup()
     const queued = loader.enqueue(1, 10, true)
     loader.detach(1, [10])

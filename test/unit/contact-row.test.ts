@@ -9,7 +9,7 @@ const record: ContactRecord = {
 }
 const row = contactRowOf(record)
 
-describe('decodeContactRow', () => {
+describe('G-ROW-INTEGRITY: decodeContactRow', () => {
   it('maps columns to a frozen contact with normalised dates', () => {
     const contact = decodeContactRow(row, 3)
     expect(contact).toEqual({
@@ -19,7 +19,7 @@ describe('decodeContactRow', () => {
     expect(Object.isFrozen(contact)).toBe(true)
   })
 
-  it("refuses another tenant's row", () => {
+  it("G-TENANT-ISOLATION: refuses another tenant's row", () => {
     expect(() => decodeContactRow(row, 4)).toThrow(ContactRowError)
     expect(() => decodeContactRow(row, 4)).toThrow('A row of tenant 3 came back for tenant 4')
   })
@@ -53,7 +53,7 @@ describe('decodeContactRow', () => {
   })
 })
 
-describe('toId', () => {
+describe('G-ROW-INTEGRITY: toId', () => {
   it.each([
     [7, 7],
     ['7', 7],
@@ -91,7 +91,7 @@ describe('toId', () => {
   })
 })
 
-describe('toUtcIsoString', () => {
+describe('G-ROW-INTEGRITY: toUtcIsoString', () => {
   it.each([
     ['2026-03-01 12:00:00', '2026-03-01T12:00:00.000Z'],
     ['2026-03-01 12:00:00.1', '2026-03-01T12:00:00.100Z'],

@@ -13,7 +13,7 @@ const mysql = new Kysely<any>({ dialect: new MysqlDialect({ pool: createPool({ h
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any table
 const sqlite = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(':memory:') }) })
 
-describe('paddedSizes and paddedSizeIndex', () => {
+describe('G-MYSQL-PREPARED: paddedSizes and paddedSizeIndex', () => {
   it.each([
     [1, [1]],
     [2, [1, 2]],

@@ -4,7 +4,7 @@ import { QueryLimiter, type ReleaseSlot, type SlotRequest } from '../../src/load
 
 const limits = { maxConcurrent: 2, maxConcurrentPerTenant: 1, maxQueued: 4, maxQueuedPerTenant: 3, retryAfterMs: 250 }
 
-describe('QueryLimiter', () => {
+describe('G-OVERLOAD: QueryLimiter', () => {
   it('grants at once below the limits and queues beyond them', async () => {
     const limiter = new QueryLimiter(limits)
     const a = limiter.acquire(1)

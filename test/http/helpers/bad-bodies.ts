@@ -1,4 +1,5 @@
-// The bodies of issue 3 that the handler refuses with 422, with the exact errors expected.
+// The bodies the handler refuses with 422 (the endpoint's API reference page and the README's
+// Responses table), with the exact errors expected.
 
 export type Errors = readonly { field: string; code: string }[]
 

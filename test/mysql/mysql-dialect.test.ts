@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest'
 import { ContactTimeoutError } from '../../src/index.js'
 import { createMysqlDialect, type MysqlDialectOptions } from '../../src/mysql/index.js'
 import { MYSQL_URL } from '../helpers/env.js'
-import { eventually, rejection, useFaultRigs } from './fault-rig.js'
+import { eventually, rejection, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
 
-describe('createMysqlDialect options', () => {
+describe('G-MYSQL-NO-HANG: createMysqlDialect options', () => {
   const bad: [string, unknown, RegExp][] = [
     ['no options', undefined, /options must be an object/],
     ['an unknown option', { connection: MYSQL_URL, poolSize: 3 }, /options\.poolSize is not an option/],
@@ -28,7 +28,7 @@ describe('createMysqlDialect options', () => {
   })
 })
 
-describe('createMysqlDialect on MariaDB', () => {
+describe('G-MYSQL-NO-HANG: createMysqlDialect on MariaDB', () => {
   it('reads and writes with safe defaults: exact big integers, date-times as UTC text whatever the TZ', async () => {
     const db = new Kysely<unknown>({ dialect: createMysqlDialect({ connection: MYSQL_URL, connectionLimit: 1 }) })
     const tz = process.env.TZ

@@ -11,7 +11,7 @@ import {
 } from '../../src/index.js'
 import { registerContactRepositoryMetrics } from '../../examples/prometheus/contact-repository-metrics.js'
 import { seed } from '../helpers/backends.js'
-import { eventually, expectQuiet, rejection, useFaultRigs } from './fault-rig.js'
+import { eventually, expectQuiet, rejection, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
 const events: { channel: string; message: unknown }[] = []
@@ -60,7 +60,7 @@ function on(channel: string): unknown[] {
   return events.filter((event) => event.channel === channel).map((event) => event.message)
 }
 
-describe('observability', () => {
+describe('G-OBSERVABLE: observability', () => {
   it('publishes hit, miss, batch, eviction, invalidation and error events, and one span per database batch', async () => {
     const rig = await openRig('observability', { connectionLimit: 1 })
     await rig.insert([seed(1, 1), seed(1, 2), seed(1, 3), seed(2, 4)])

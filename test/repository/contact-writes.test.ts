@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ContactChangesClosedError, ContactRepository, ContactValidationError, ContactWrites, type ContactInvalidator } from '../../src/index.js'
 import { openBackend, seed, type TestBackend } from '../helpers/backends.js'
 import { MYSQL_URL } from '../helpers/env.js'
-import { QueryGate, gatedDialect } from './helpers/gated-dialect.js'
+import { QueryGate, gatedDialect } from '../helpers/gated-dialect.js'
 
 const TENANT = 21
 let backend: TestBackend
@@ -39,7 +39,7 @@ function update(trx: Kysely<any>, id: number, name: string): Promise<unknown> {
   return sql`update ${sql.table(backend.table)} set first_name = ${name} where tenant_id = ${TENANT} and id = ${id}`.execute(trx)
 }
 
-describe('ContactWrites', () => {
+describe('G-INVALIDATE-AFTER-COMMIT: ContactWrites', () => {
   it('invalidates after the commit: a reader that refilled the old row during the write does not keep it', async () => {
     const writes = new ContactWrites({ db, repository })
     await firstName(1)

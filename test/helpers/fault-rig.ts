@@ -3,9 +3,9 @@ import { createPool } from 'mysql2'
 import { afterAll, afterEach, expect } from 'vitest'
 import { createContactsTable, type ContactRepository } from '../../src/index.js'
 import { createMysqlDialect, type ContactMysqlDialect, type MysqlDialectOptions } from '../../src/mysql/index.js'
-import { seed, uniqueTableName, type SeedContact } from '../helpers/backends.js'
-import { MYSQL_URL } from '../helpers/env.js'
-import { startMysqlFaultProxy, type MysqlFaultProxy } from '../helpers/mysql-fault-proxy.js'
+import { seed, uniqueTableName, type SeedContact } from './backends.js'
+import { MYSQL_URL } from './env.js'
+import { startMysqlFaultProxy, type MysqlFaultProxy } from './mysql-fault-proxy.js'
 
 /**
  * One fault scenario's world: a private contacts table, a fault proxy in front of MariaDB,
