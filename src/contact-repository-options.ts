@@ -1,7 +1,16 @@
 import type { Kysely } from 'kysely'
-import { TABLE_NAME } from './contacts/contacts-query.js'
+import { tableOption } from './contacts/contacts-query.js'
 import type { InvalidationBus } from './invalidation/invalidation-bus.js'
-import { MAX_TIMER_DELAY, checkOptionKeys, describeValue, integerOption } from './validation/option-checks.js'
+import {
+  MAX_TIMER_DELAY,
+  checkOptionKeys,
+  describeValue,
+  functionOption,
+  hasMethods,
+  integerOption,
+  methodsOption,
+  optionNames,
+} from './validation/option-checks.js'
 import type { TracerLike } from './observability/tracer.js'
 
 /**
@@ -106,41 +115,27 @@ export interface ContactRepositoryOptions {
 export type ResolvedOptions = Required<Omit<ContactRepositoryOptions, 'bus' | 'tracer'>> &
   Pick<ContactRepositoryOptions, 'bus' | 'tracer'>
 
-const KNOWN_OPTIONS = new Set<string>([
-  'db', 'table', 'maxEntries', 'maxBytes', 'maxEntriesPerTenant', 'maxBytesPerTenant', 'ttl',
-  'ttlJitter', 'notFoundTtl', 'maxBatchSize', 'queryTimeout', 'maxConcurrentQueries',
-  'maxConcurrentQueriesPerTenant', 'maxQueuedQueries', 'maxQueuedQueriesPerTenant',
-  'overloadRetryAfter', 'staleIfError', 'untrustedTtl', 'bus', 'tracer', 'now',
-])
+const KNOWN_OPTIONS = optionNames<ContactRepositoryOptions>({
+  db: true, table: true, maxEntries: true, maxBytes: true, maxEntriesPerTenant: true, maxBytesPerTenant: true,
+  ttl: true, ttlJitter: true, notFoundTtl: true, maxBatchSize: true, queryTimeout: true, maxConcurrentQueries: true,
+  maxConcurrentQueriesPerTenant: true, maxQueuedQueries: true, maxQueuedQueriesPerTenant: true,
+  overloadRetryAfter: true, staleIfError: true, untrustedTtl: true, bus: true, tracer: true, now: true,
+})
 
 /** Applies defaults and validates, throwing a `TypeError` that names the first bad option. */
 export function resolveOptions(options: ContactRepositoryOptions): ResolvedOptions {
   checkOptionKeys(options, KNOWN_OPTIONS, 'ContactRepository', 'an object with at least `db`')
   const { db } = options
-  if (typeof (db as { selectFrom?: unknown } | undefined)?.selectFrom !== 'function') {
-    throw new TypeError('options.db must be a Kysely instance')
-  }
-  const table = options.table ?? 'contacts'
-  if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
-    throw new TypeError(`options.table must be a table name matching ${String(TABLE_NAME)}; got ${describeValue(table)}`)
-  }
+  if (!hasMethods(db, ['selectFrom'])) throw new TypeError('options.db must be a Kysely instance')
+  const table = tableOption(options)
   const maxEntries = integerOption(options, 'maxEntries', 100_000, 1)
   const maxBytes = integerOption(options, 'maxBytes', 64 * 1024 * 1024, 64 * 1024)
   const maxConcurrentQueries = integerOption(options, 'maxConcurrentQueries', 8, 1)
   const maxQueuedQueries = integerOption(options, 'maxQueuedQueries', 512, 0)
   const ttl = integerOption(options, 'ttl', 60_000, 1)
-  const now = options.now ?? performance.now.bind(performance)
-  if (typeof now !== 'function') throw new TypeError(`options.now must be a function; got ${describeValue(now)}`)
-  const { bus, tracer } = options
-  if (
-    bus !== undefined &&
-    (typeof bus.publish !== 'function' || typeof bus.subscribe !== 'function')
-  ) {
-    throw new TypeError('options.bus must have publish() and subscribe() methods')
-  }
-  if (tracer !== undefined && typeof tracer.startSpan !== 'function') {
-    throw new TypeError('options.tracer must have a startSpan() method')
-  }
+  const now = functionOption(options, 'now') ?? performance.now.bind(performance)
+  const bus = methodsOption(options, 'bus', ['publish', 'subscribe'])
+  const tracer = methodsOption(options, 'tracer', ['startSpan'])
   return {
     db,
     table,

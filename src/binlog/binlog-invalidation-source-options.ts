@@ -1,7 +1,15 @@
 import type { Redis } from 'ioredis'
 import type { ConnectionOptions } from 'mysql2'
 import type { SourceStatusAnnouncer } from '../invalidation/invalidation-bus.js'
-import { MAX_TIMER_DELAY, checkOptionKeys, describeValue, integerOption } from '../validation/option-checks.js'
+import {
+  MAX_TIMER_DELAY,
+  checkOptionKeys,
+  describeValue,
+  hasMethods,
+  integerOption,
+  methodsOption,
+  optionNames,
+} from '../validation/option-checks.js'
 import { memoryCheckpointStore, type CheckpointStore } from './checkpoint-store.js'
 
 /**
@@ -139,12 +147,13 @@ export interface ResolvedSourceOptions {
   readonly restartDelay: number
 }
 
-const KNOWN_OPTIONS = new Set<string>([
-  'connection', 'serverId', 'table', 'target', 'announce', 'checkpoint', 'lease', 'heartbeatInterval', 'stallTimeout',
-  'maxLag', 'lagProbeInterval', 'statusInterval', 'checkpointInterval', 'maxIdsPerTenant', 'maxTenantsPerTransaction',
-  'connectTimeout', 'restartDelay',
-])
-const LEASE_OPTIONS = new Set<string>(['redis', 'key', 'ttl'])
+const KNOWN_OPTIONS = optionNames<BinlogInvalidationSourceOptions>({
+  connection: true, serverId: true, table: true, target: true, announce: true, checkpoint: true, lease: true,
+  heartbeatInterval: true, stallTimeout: true, maxLag: true, lagProbeInterval: true, statusInterval: true,
+  checkpointInterval: true, maxIdsPerTenant: true, maxTenantsPerTransaction: true, connectTimeout: true,
+  restartDelay: true,
+})
+const LEASE_OPTIONS = optionNames<BinlogLeaseOptions>({ redis: true, key: true, ttl: true })
 const IDENTIFIER = /^[A-Za-z0-9_$]{1,64}$/
 
 /** Applies defaults and validates, throwing a `TypeError` that names the first bad option. */
@@ -171,9 +180,9 @@ export function resolveSourceOptions(options: BinlogInvalidationSourceOptions): 
     serverId: serverId as number,
     schema,
     table,
-    target: checkTarget(options.target),
-    announce: checkAnnounce(options.announce),
-    checkpoint: checkStore(options.checkpoint),
+    target: methodsOption(options, 'target', ['invalidate', 'invalidateTenant', 'invalidateAll']),
+    announce: methodsOption(options, 'announce', ['announceSourceStatus'], 'a Redis invalidation bus'),
+    checkpoint: methodsOption(options, 'checkpoint', ['load', 'save']) ?? memoryCheckpointStore(),
     lease: resolveLease(options.lease),
     heartbeatInterval,
     stallTimeout,
@@ -225,40 +234,9 @@ function resolveTable(value: unknown, database: string | undefined): { schema: s
   return { schema, table }
 }
 
-function hasMethods(value: unknown, names: readonly string[]): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  const record = value as Record<string, unknown>
-  return names.every((name) => typeof record[name] === 'function')
-}
-
-function checkTarget(target: unknown): InvalidationTarget | undefined {
-  if (target === undefined) return undefined
-  if (!hasMethods(target, ['invalidate', 'invalidateTenant', 'invalidateAll'])) {
-    throw new TypeError('options.target must have invalidate(), invalidateTenant() and invalidateAll() methods')
-  }
-  return target as InvalidationTarget
-}
-
-function checkAnnounce(announce: unknown): SourceStatusAnnouncer | undefined {
-  if (announce === undefined) return undefined
-  if (!hasMethods(announce, ['announceSourceStatus'])) {
-    throw new TypeError('options.announce must have an announceSourceStatus() method (a Redis invalidation bus)')
-  }
-  return announce as SourceStatusAnnouncer
-}
-
-function checkStore(store: unknown): CheckpointStore {
-  if (store === undefined) return memoryCheckpointStore()
-  if (!hasMethods(store, ['load', 'save'])) throw new TypeError('options.checkpoint must have load() and save() methods')
-  return store as CheckpointStore
-}
-
 function resolveLease(lease: unknown): Required<BinlogLeaseOptions> | undefined {
   if (lease === undefined) return undefined
-  if (typeof lease !== 'object' || lease === null) throw new TypeError('options.lease must be an object with `redis` and `key`')
-  for (const key of Object.keys(lease)) {
-    if (!LEASE_OPTIONS.has(key)) throw new TypeError(`options.lease.${key} is not an option of the lease`)
-  }
+  checkOptionKeys(lease, LEASE_OPTIONS, 'the lease', 'an object with `redis` and `key`', 'options.lease')
   const options = lease as BinlogLeaseOptions
   if (!hasMethods(options.redis, ['eval'])) {
     throw new TypeError('options.lease.redis must be an ioredis connection')

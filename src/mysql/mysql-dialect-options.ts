@@ -1,5 +1,5 @@
 import type { PoolOptions } from 'mysql2'
-import { MAX_TIMER_DELAY, checkOptionKeys, describeValue, integerOption } from '../validation/option-checks.js'
+import { MAX_TIMER_DELAY, booleanOption, checkOptionKeys, integerOption, optionNames } from '../validation/option-checks.js'
 
 /** mysql2 settings this package owns: set them through the options named after them. */
 const OWNED_KEYS = ['connectionLimit', 'connectTimeout', 'waitForConnections', 'queueLimit', 'uri'] as const
@@ -99,10 +99,10 @@ export interface ResolvedMysqlDialectOptions {
   readonly preparedStatements: boolean
 }
 
-const KNOWN_OPTIONS = new Set<string>([
-  'connection', 'connectionLimit', 'acquireTimeout', 'connectTimeout', 'queryTimeout', 'serverStatementTimeout',
-  'preparedStatements',
-])
+const KNOWN_OPTIONS = optionNames<MysqlDialectOptions>({
+  connection: true, connectionLimit: true, acquireTimeout: true, connectTimeout: true, queryTimeout: true,
+  serverStatementTimeout: true, preparedStatements: true,
+})
 
 /** Driver defaults of a connection; see `MysqlDialectOptions.connection`. */
 const SAFE_DEFAULTS = {
@@ -120,10 +120,7 @@ export function resolveMysqlDialectOptions(options: MysqlDialectOptions): Resolv
   const connectTimeout = integerOption(options, 'connectTimeout', 2_000, 1, MAX_TIMER_DELAY)
   const queryTimeout = integerOption(options, 'queryTimeout', 5_000, 1, MAX_TIMER_DELAY)
   const serverStatementTimeout = integerOption(options, 'serverStatementTimeout', queryTimeout, 0, MAX_TIMER_DELAY)
-  const preparedStatements = options.preparedStatements ?? true
-  if (typeof preparedStatements !== 'boolean') {
-    throw new TypeError(`options.preparedStatements must be true or false; got ${describeValue(preparedStatements)}`)
-  }
+  const preparedStatements = booleanOption(options, 'preparedStatements', true)
   return {
     pool: {
       ...SAFE_DEFAULTS,

@@ -1,5 +1,12 @@
 import type { Redis } from 'ioredis'
-import { MAX_TIMER_DELAY, checkOptionKeys, integerOption } from '../validation/option-checks.js'
+import {
+  MAX_TIMER_DELAY,
+  checkOptionKeys,
+  hasMethods,
+  integerOption,
+  optionNames,
+  requiredStringOption,
+} from '../validation/option-checks.js'
 
 /**
  * Options of `createRedisInvalidationBus`. `publisher`, `subscriber` and `channel` are
@@ -78,23 +85,21 @@ export interface RedisInvalidationBusOptions {
 export type ResolvedBusOptions = Required<Omit<RedisInvalidationBusOptions, 'sourceTimeout'>> &
   Pick<RedisInvalidationBusOptions, 'sourceTimeout'>
 
-const KNOWN_OPTIONS = new Set<string>([
-  'publisher', 'subscriber', 'channel', 'heartbeatInterval', 'heartbeatTimeout', 'publishTimeout', 'maxQueued',
-  'sourceTimeout',
-])
+const KNOWN_OPTIONS = optionNames<RedisInvalidationBusOptions>({
+  publisher: true, subscriber: true, channel: true, heartbeatInterval: true, heartbeatTimeout: true,
+  publishTimeout: true, maxQueued: true, sourceTimeout: true,
+})
 
 /** Applies defaults and validates, throwing a `TypeError` that names the first bad option. */
 export function resolveBusOptions(options: RedisInvalidationBusOptions): ResolvedBusOptions {
   checkOptionKeys(options, KNOWN_OPTIONS, 'createRedisInvalidationBus', 'an object with `publisher`, `subscriber` and `channel`')
-  const { publisher, subscriber, channel } = options
+  const { publisher, subscriber } = options
   if (!isConnection(publisher)) throw new TypeError('options.publisher must be an ioredis connection')
   if (!isConnection(subscriber)) throw new TypeError('options.subscriber must be an ioredis connection')
   if (subscriber === publisher) {
     throw new TypeError('options.subscriber must be a connection of its own (e.g. publisher.duplicate())')
   }
-  if (typeof channel !== 'string' || channel.length === 0) {
-    throw new TypeError('options.channel must be a non-empty string')
-  }
+  const channel = requiredStringOption(options, 'channel')
   const heartbeatInterval = integerOption(options, 'heartbeatInterval', 1_000, 1, MAX_TIMER_DELAY)
   const heartbeatTimeout = integerOption(options, 'heartbeatTimeout', 3 * heartbeatInterval, 2, MAX_TIMER_DELAY)
   if (heartbeatTimeout <= heartbeatInterval) {
@@ -117,14 +122,5 @@ export function resolveBusOptions(options: RedisInvalidationBusOptions): Resolve
 }
 
 function isConnection(value: unknown): value is Redis {
-  const candidate = value as Partial<Record<'publish' | 'subscribe' | 'on' | 'off', unknown>> | null | undefined
-  return (
-    typeof candidate === 'object' &&
-    candidate !== null &&
-    typeof candidate.publish === 'function' &&
-    typeof candidate.subscribe === 'function' &&
-    typeof candidate.on === 'function' &&
-    typeof candidate.off === 'function' &&
-    typeof (candidate as { status?: unknown }).status === 'string'
-  )
+  return hasMethods(value, ['publish', 'subscribe', 'on', 'off']) && typeof (value as { status?: unknown }).status === 'string'
 }
