@@ -7,9 +7,17 @@ import type { ValidationIssue } from './validation/validation-issue.js'
  * (the Redis bus's and the binlog source's). Match on `code` (or `instanceof`), never on
  * `message`: messages may be reworded, codes are part of the public contract.
  *
- * Bad options are the one exception, by design: constructors and factories throw a plain
- * `TypeError` naming the option, synchronously, as lru-cache and Node's own APIs do. That is a
- * programming error to fix, not a condition to handle at run time.
+ * Bad options are the one exception, by design: constructors and factories
+ * (`new ContactRepository`, `new ContactWrites`, `createMysqlDialect`,
+ * `createRedisInvalidationBus`, `createBinlogInvalidationSource`, the HTTP handler and
+ * adapters...) throw a plain `TypeError` whose message names the option (`options.ttl must
+ * be ...`), synchronously, as lru-cache and Node's own APIs do; so does a bus's `subscribe`
+ * given something that is not a subscriber. That is a programming error to fix at startup,
+ * not a condition to handle at run time, and it carries no code.
+ *
+ * An internal check that fails while a batch is loading (a bug of this package, or a dialect
+ * that rewrites the select) is not thrown as such either: the batch fails with
+ * {@link ContactQueryError}, the check's error as its `cause`.
  */
 export type ContactRepositoryErrorCode =
   | 'ERR_CONTACTS_INVALID_ARGUMENT'

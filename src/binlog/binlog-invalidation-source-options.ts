@@ -242,11 +242,7 @@ function resolveLease(lease: unknown): Required<BinlogLeaseOptions> | undefined 
     throw new TypeError('options.lease.redis must be an ioredis connection')
   }
   if (typeof options.key !== 'string' || options.key.length === 0) throw new TypeError('options.lease.key must be a non-empty string')
-  let ttl: number
-  try {
-    ttl = integerOption(options, 'ttl', 5_000, 30, MAX_TIMER_DELAY)
-  } catch (error) {
-    throw new TypeError((error as Error).message.replace('options.ttl', 'options.lease.ttl'))
-  }
+  // Keyed by its path, so that a bad value is named `options.lease.ttl`.
+  const ttl = integerOption({ 'lease.ttl': options.ttl }, 'lease.ttl', 5_000, 30, MAX_TIMER_DELAY)
   return { redis: options.redis, key: options.key, ttl }
 }
