@@ -60,7 +60,7 @@ export interface GetManyHandlerOptions {
    * happened in general terms): log it, count it, report it. Without it nothing is logged; the
    * repository's diagnostics channels still see failed batches. Cost: runs on the request path
    * before the response; keep it quick. A throw from it is ignored.
-   * @default undefined
+   * @default undefined (none)
    */
   readonly onError?: (error: unknown, context: GetManyErrorContext) => void
 }
