@@ -2,22 +2,15 @@
 // apart from it, the core free of the subpaths, each subpath free of the others), the entry
 // points only re-export, the main entry never loads an optional peer, and the shipped SQL
 // matches the code.
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { CONTACTS_TABLE_SQL } from '../../src/index.js'
+import { sourceFiles } from '../helpers/source-files.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const src = join(root, 'src')
-
-function sourceFiles(directory: string): string[] {
-  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(directory, entry.name)
-    if (entry.isDirectory()) return sourceFiles(path)
-    return entry.name.endsWith('.ts') ? [path] : []
-  })
-}
 
 interface Import {
   readonly specifier: string

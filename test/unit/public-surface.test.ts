@@ -116,17 +116,12 @@ describe('public surface', () => {
       readonly signal?: AbortSignal
       readonly staleIfError?: number
     }>()
-    expectTypeOf<main.Contact>().toEqualTypeOf<{
-      readonly id: number
-      readonly firstName: string | null
-      readonly lastName: string | null
-      readonly companyName: string | null
-      readonly email: string | null
-      readonly phone: string | null
-      readonly type: main.ContactType
-      readonly createdAt: string
-      readonly updatedAt: string
-    }>()
+    // Every key always there; the nullable columns are `null`, never absent; dates are ISO strings.
+    expectTypeOf<keyof main.Contact>().toEqualTypeOf<
+      'id' | 'firstName' | 'lastName' | 'companyName' | 'email' | 'phone' | 'type' | 'createdAt' | 'updatedAt'
+    >()
+    expectTypeOf<main.Contact['email' | 'phone' | 'firstName' | 'lastName' | 'companyName']>().toEqualTypeOf<string | null>()
+    expectTypeOf<main.Contact['createdAt' | 'updatedAt']>().toEqualTypeOf<string>()
 
     // The options of every constructor and factory, by name.
     expectTypeOf<keyof main.ContactRepositoryOptions>().toEqualTypeOf<

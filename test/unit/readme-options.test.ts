@@ -3,7 +3,7 @@
 // is what the option resolves to when it is left out; and the README's option tables, and the
 // figures its prose quotes for an option ("`heartbeatInterval` (1 s)"), agree with them. Reads
 // files only: no server.
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
@@ -15,6 +15,7 @@ import { createGetManyOpenApiDocument } from '../../src/http/get-many-openapi.js
 import { resolveAdapterOptions, resolveHandlerOptions } from '../../src/http/get-many-handler-options.js'
 import { resolveMysqlDialectOptions } from '../../src/mysql/mysql-dialect-options.js'
 import { resolveBusOptions } from '../../src/redis/redis-invalidation-bus-options.js'
+import { sourceFiles } from '../helpers/source-files.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8')
@@ -36,17 +37,12 @@ interface InterfaceDoc {
   readonly options: ReadonlyMap<string, OptionDoc>
 }
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) return sourceFiles(path)
-    return entry.name.endsWith('.ts') ? [path] : []
-  })
-}
+/** The `.ts` files below `dir`, as paths relative to the repository. */
+const sourceFilesOf = (dir: string): string[] => sourceFiles(join(ROOT, dir)).map((path) => relative(ROOT, path))
 
 /** Every interface declared in src/, with its own members' TSDoc. */
 const interfaces = new Map<string, InterfaceDoc>()
-for (const file of sourceFiles('src')) {
+for (const file of sourceFilesOf('src')) {
   const source = ts.createSourceFile(file, read(file), ts.ScriptTarget.ES2023, true)
   for (const statement of source.statements) {
     if (!ts.isInterfaceDeclaration(statement)) continue
@@ -75,7 +71,7 @@ function iface(name: string): InterfaceDoc {
 }
 
 /** The names the package's entry points export (main entry and every subpath). */
-const ENTRY_POINTS = ['src/index.ts', 'src/mysql/index.ts', 'src/redis/index.ts', 'src/binlog/index.ts', 'src/http/index.ts', ...sourceFiles('src/http/adapters')]
+const ENTRY_POINTS = ['src/index.ts', 'src/mysql/index.ts', 'src/redis/index.ts', 'src/binlog/index.ts', 'src/http/index.ts', ...sourceFilesOf('src/http/adapters')]
 const exported = new Set(ENTRY_POINTS.flatMap((file) => [...read(file).matchAll(/\b([A-Z]\w*(?:Options|Config))\b/g)].map((m) => m[1] ?? '')))
 // Kept for 0.x as deprecated hints only (src/moved-exports.ts); their interfaces live in src/http.
 const publicOptions = [...interfaces.values()].filter((doc) => exported.has(doc.name) && /(Options|Config)$/.test(doc.name))
@@ -315,7 +311,7 @@ describe('paths', () => {
   })
 
   it('every repository path a comment in src/ names exists', () => {
-    const missing = sourceFiles('src').flatMap((file) =>
+    const missing = sourceFilesOf('src').flatMap((file) =>
       [...read(file).matchAll(/\b((?:src|test|bench|examples|scripts)\/[\w./-]+\.(?:ts|sql|json|md))\b/g)]
         .map((m) => m[1] ?? '')
         .filter((path) => !existsSync(join(ROOT, path)))

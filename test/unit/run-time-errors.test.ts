@@ -3,20 +3,13 @@
 // are TypeErrors naming what is wrong, as errors.ts and the README's Failure modes say. This reads
 // every error constructed in src/ and sorts it into one of those, or into the short list of
 // internal errors that never reach a caller as such; a new kind of error must be placed here.
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
+import { sourceFiles } from '../helpers/source-files.js'
 
 const SRC = join(import.meta.dirname, '../../src')
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) return sourceFiles(path)
-    return entry.name.endsWith('.ts') ? [path] : []
-  })
-}
 
 interface Construction {
   readonly file: string
