@@ -310,8 +310,9 @@ describe('paths', () => {
     expect(missing).toEqual([])
   })
 
-  it('every repository path a comment in src/ names exists', () => {
-    const missing = sourceFilesOf('src').flatMap((file) =>
+  it('every repository path named in the code (src, bench, scripts, examples) exists', () => {
+    const code = ['src', 'bench', 'scripts', 'examples'].flatMap(sourceFilesOf)
+    const missing = code.flatMap((file) =>
       [...read(file).matchAll(/\b((?:src|test|bench|examples|scripts)\/[\w./-]+\.(?:ts|sql|json|md))\b/g)]
         .map((m) => m[1] ?? '')
         .filter((path) => !existsSync(join(ROOT, path)))
