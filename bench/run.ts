@@ -2,18 +2,19 @@
  * Runs every scenario of bench/scenarios/ (each file default-exports a Scenario) and writes
  * results/latest.json, results/latest.md and one SVG per chart.
  *
- *   npm run bench                      all scenarios, full size (under 10 minutes on 2 cores)
+ *   npm run bench                      all scenarios, full size (how long: bench/README.md)
  *   npm run bench:quick                all scenarios, briefly: a smoke test; writes results/quick/
  *   npm run bench -- --only=hit-path   some scenarios; writes results/partial/
  *
  * Missed targets never fail the run: a scenario that throws does (exit code 1).
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { dropOpenTables } from './lib/bench-table.js'
 import { describeEnvironment } from './lib/environment.js'
 import { renderJson, renderMarkdown, type ScenarioOutcome } from './lib/report-document.js'
-import { isScenario, type Scenario } from './lib/scenario.js'
+import { loadScenarios } from './lib/load-scenarios.js'
+import { numberedTitle } from './lib/scenario.js'
 import { renderChart } from './lib/svg-chart.js'
 
 const args = process.argv.slice(2)
@@ -62,14 +63,14 @@ for (const scenario of selected) {
       writeFileSync(new URL(file, outDir), renderChart(chart))
       return { title: chart.title, file }
     })
-    outcomes.push({ id: scenario.id, title: scenario.title, seconds: (performance.now() - scenarioStart) / 1000, report, chartFiles })
+    outcomes.push({ id: scenario.id, title: numberedTitle(scenario, scenarios), seconds: (performance.now() - scenarioStart) / 1000, report, chartFiles })
     for (const target of report.targets) {
       log(`${scenario.id}: ${target.met === undefined ? 'n/a   ' : target.met ? 'met   ' : 'MISSED'} ${target.target}: ${target.measured}`)
     }
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
     log(`${scenario.id}: FAILED\n${message}`)
-    outcomes.push({ id: scenario.id, title: scenario.title, seconds: (performance.now() - scenarioStart) / 1000, error: message, chartFiles: [] })
+    outcomes.push({ id: scenario.id, title: numberedTitle(scenario, scenarios), seconds: (performance.now() - scenarioStart) / 1000, error: message, chartFiles: [] })
   }
   log(`${scenario.id}: done in ${((performance.now() - scenarioStart) / 1000).toFixed(1)} s`)
 }
@@ -80,21 +81,3 @@ writeFileSync(new URL('latest.json', outDir), renderJson(document))
 writeFileSync(new URL('latest.md', outDir), renderMarkdown(document))
 log(`wrote ${fileURLToPath(new URL('latest.md', outDir))}`)
 if (outcomes.some((o) => o.error !== undefined)) process.exitCode = 1
-
-/** Every bench/scenarios/*.ts, in report order; a file that is not a scenario is an error. */
-async function loadScenarios(): Promise<Scenario[]> {
-  const dir = new URL('./scenarios/', import.meta.url)
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort()
-  const found: Scenario[] = []
-  for (const file of files) {
-    const module = (await import(pathToFileURL(fileURLToPath(new URL(file, dir))).href)) as { default?: unknown }
-    if (!isScenario(module.default)) throw new Error(`bench/scenarios/${file} must default-export a Scenario (see bench/lib/scenario.ts)`)
-    found.push(module.default)
-  }
-  const ids = new Set<string>()
-  for (const s of found) {
-    if (ids.has(s.id)) throw new Error(`Two scenarios have the id ${s.id}`)
-    ids.add(s.id)
-  }
-  return found.sort((a, b) => (a.order ?? Infinity) - (b.order ?? Infinity) || a.id.localeCompare(b.id))
-}

@@ -1,13 +1,23 @@
 import type { Kysely } from 'kysely'
-import { TABLE_NAME } from './contacts/contacts-query.js'
+import { tableOption } from './contacts/contacts-query.js'
 import type { InvalidationBus } from './invalidation/invalidation-bus.js'
-import { MAX_TIMER_DELAY, checkOptionKeys, describeValue, integerOption } from './validation/option-checks.js'
+import {
+  MAX_TIMER_DELAY,
+  checkOptionKeys,
+  describeValue,
+  functionOption,
+  hasMethods,
+  integerOption,
+  methodsOption,
+  optionNames,
+} from './validation/option-checks.js'
 import type { TracerLike } from './observability/tracer.js'
 
 /**
  * Options of `new ContactRepository(options)`. Only `db` is required. Every option is
- * validated once, in the constructor; a bad value throws a `TypeError` naming the option.
- * Times are milliseconds.
+ * validated once, in the constructor; a bad value throws a `TypeError` naming the option, and
+ * so does an unknown option. Times are milliseconds. The README's option table is checked
+ * against these comments (names, `@default`s and the figures quoted) by a test.
  */
 export interface ContactRepositoryOptions {
   /**
@@ -17,87 +27,128 @@ export interface ContactRepositoryOptions {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database type with the table
   readonly db: Kysely<any>
-  /** Table to read, optionally `schema.table`, with the columns of `src/contacts/contacts.sql`. Default `'contacts'`. */
+  /**
+   * Table to read, optionally `schema.table`, with the columns of `src/contacts/contacts.sql`.
+   * Checked against `TABLE_NAME`,
+   * `^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63})?$`, and quoted by kysely.
+   * @default 'contacts'
+   */
   readonly table?: string
   /**
-   * Most entries (rows and "not found" markers) held over all tenants. Default `100_000`.
-   * Cost: about 60 bytes per cached contact besides the contact itself (433 bytes per contact
-   * in all at a million entries, measured by the memory benchmark), and a frequency sketch of 8
-   * to 16 bytes per entry of `maxEntries`, allocated at the first miss.
+   * Most entries (rows and "not found" markers) held over all tenants.
+   * Cost: about 60 bytes per cached contact besides the contact itself (433 B per contact in
+   * all at 1M entries, measured by the memory benchmark), and a frequency sketch of 8 to 16
+   * bytes per entry of `maxEntries`, allocated at the first miss.
+   * @default 100_000
    */
   readonly maxEntries?: number
   /**
-   * Most estimated heap bytes over all tenants, counting each tenant's partition
-   * (150 bytes, measured) as well as its entries. Default `64 MiB`; at least 64 KiB.
+   * Most estimated heap bytes over all tenants, counting each tenant's partition (150 bytes,
+   * `PARTITION_OVERHEAD_BYTES`, measured) as well as its entries, so that 100,000 small
+   * tenants cannot grow the heap past it. At least 64 KiB.
+   * @default 64 MiB
    */
   readonly maxBytes?: number
   /**
-   * Most entries one tenant may hold, so that one tenant cannot take over the cache.
-   * Default `maxEntries / 4`, rounded up.
+   * Most entries one tenant may hold, so that one tenant cannot take the whole cache. Rounded up.
+   * @default maxEntries / 4
    */
   readonly maxEntriesPerTenant?: number
-  /** Most estimated bytes one tenant may hold. Default `maxBytes / 4`; at least 16 KiB. */
+  /**
+   * Most estimated bytes one tenant may hold. Rounded down; at least 16 KiB (any row fits).
+   * @default maxBytes / 4
+   */
   readonly maxBytesPerTenant?: number
   /**
    * How long a row stays fresh after it was read, the bound on staleness when an
-   * invalidation is missed (a write made without `invalidate`). Default `60_000`.
-   * No timer is set per entry, so any finite value is safe.
+   * invalidation is missed (a write made without `invalidate`). No timer is set per entry,
+   * so any finite value is safe (no 24.8-day `setTimeout` overflow).
+   * @default 60_000
    */
   readonly ttl?: number
   /**
    * Each entry's TTL is shortened by a random fraction up to this, so that entries filled
-   * together (a fleet after a deploy) do not expire together. `0` to `< 1`. Default `0.1`.
+   * together (a fleet after a deploy) do not expire together. From 0 to below 1.
+   * @default 0.1
    */
   readonly ttlJitter?: number
   /**
    * How long "this ID does not exist for this tenant" is cached. `0` turns negative caching
-   * off. Default `10_000`. Call `invalidate` after creating a contact to clear it sooner.
+   * off. Call `invalidate` after creating a contact to clear it sooner.
+   * @default 10_000
    */
   readonly notFoundTtl?: number
-  /** Most IDs in one query; more misses are split into the fewest queries of at most this. Default `1000`. */
+  /**
+   * Most IDs in one query; more misses are split into the fewest queries of at most this.
+   * @default 1000
+   */
   readonly maxBatchSize?: number
   /**
-   * Deadline of one batch, from the moment it is sent to the limiter until its rows are in,
-   * queueing included. Every waiter then rejects with `ContactTimeoutError`. Default `5_000`.
+   * Deadline of one batch, from the moment it is queued until its rows are in, queueing
+   * included. Every waiter then rejects with `ContactTimeoutError`; nothing is cached. At most
+   * 2^31 - 1.
+   * @default 5_000
    */
   readonly queryTimeout?: number
   /**
    * Most miss queries running at once. Keep it at or below the pool's connection count so
-   * queries wait here (bounded) rather than in mysql2's unbounded pool queue. Default `8`.
+   * queries wait here (bounded) rather than in mysql2's unbounded pool queue.
+   * @default 8
    */
   readonly maxConcurrentQueries?: number
-  /** Most miss queries of one tenant running at once. Default `maxConcurrentQueries / 2`, rounded up. */
+  /**
+   * Most miss queries of one tenant running at once. Rounded up.
+   * @default maxConcurrentQueries / 2
+   */
   readonly maxConcurrentQueriesPerTenant?: number
   /**
    * Most queries waiting for a slot; beyond, calls fail at once with `ContactOverloadError`.
-   * Default `512`: at the few thousand queries per second one pool of 8 serves on loopback, a
-   * full queue drains in well under a second, so only a backlog the database cannot clear
-   * before `queryTimeout` is shed. Cost: a few hundred bytes per queued query.
+   * Queued queries are served round-robin over tenants. At the few thousand queries per
+   * second one pool of 8 serves on loopback, a full queue drains in well under a second, so
+   * only a backlog the database cannot clear before `queryTimeout` is shed. Cost: a few
+   * hundred bytes per queued query.
+   * @default 512
    */
   readonly maxQueuedQueries?: number
-  /** Most queries of one tenant waiting for a slot. Default `maxQueuedQueries / 4`, rounded up. */
+  /**
+   * Most queries of one tenant waiting for a slot. Rounded up.
+   * @default maxQueuedQueries / 4
+   */
   readonly maxQueuedQueriesPerTenant?: number
-  /** `retryAfterMs` of `ContactOverloadError` (and the endpoint's `Retry-After`). Default `1_000`. */
+  /**
+   * `retryAfterMs` of `ContactOverloadError` (the endpoint's `Retry-After`).
+   * @default 1_000
+   */
   readonly overloadRetryAfter?: number
   /**
    * When a query fails, serve rows that expired at most this long ago instead of failing,
-   * listing them in the result's `stale`. `0` (the default) turns it off; a call can
-   * override it with its own `staleIfError`.
+   * listing them in the result's `stale`. `0` turns it off; a call can override it with its
+   * own `staleIfError`.
+   * @default 0
    */
   readonly staleIfError?: number
   /**
    * Longest TTL of entries filled while the invalidation bus cannot deliver (see
    * `InvalidationSubscriber.onTrustChange`): the bound on staleness during a bus outage.
-   * `0` caches nothing meanwhile. Default `1_000`.
+   * `0` caches nothing meanwhile.
+   * @default 1_000
    */
   readonly untrustedTtl?: number
-  /** Carries invalidations to other instances; see `contact-repository/redis`. Default: none. */
+  /**
+   * Carries invalidations to other instances: `contact-repository/redis`, or the binlog source.
+   * @default undefined (none)
+   */
   readonly bus?: InvalidationBus
-  /** When given, each database batch runs in a span `contact-repository.batch`. Default: none. */
+  /**
+   * An OpenTelemetry `Tracer` (or anything with `startSpan`): each database batch runs in a
+   * span `contact-repository.batch`.
+   * @default undefined (none)
+   */
   readonly tracer?: TracerLike
   /**
-   * Monotonic clock in milliseconds, for TTLs and durations. Default `performance.now`.
-   * Inject one in tests to move time without sleeping.
+   * Monotonic clock in milliseconds, for TTLs and durations. Inject one in tests to move time
+   * without sleeping.
+   * @default performance.now
    */
   readonly now?: () => number
 }
@@ -106,41 +157,27 @@ export interface ContactRepositoryOptions {
 export type ResolvedOptions = Required<Omit<ContactRepositoryOptions, 'bus' | 'tracer'>> &
   Pick<ContactRepositoryOptions, 'bus' | 'tracer'>
 
-const KNOWN_OPTIONS = new Set<string>([
-  'db', 'table', 'maxEntries', 'maxBytes', 'maxEntriesPerTenant', 'maxBytesPerTenant', 'ttl',
-  'ttlJitter', 'notFoundTtl', 'maxBatchSize', 'queryTimeout', 'maxConcurrentQueries',
-  'maxConcurrentQueriesPerTenant', 'maxQueuedQueries', 'maxQueuedQueriesPerTenant',
-  'overloadRetryAfter', 'staleIfError', 'untrustedTtl', 'bus', 'tracer', 'now',
-])
+const KNOWN_OPTIONS = optionNames<ContactRepositoryOptions>({
+  db: true, table: true, maxEntries: true, maxBytes: true, maxEntriesPerTenant: true, maxBytesPerTenant: true,
+  ttl: true, ttlJitter: true, notFoundTtl: true, maxBatchSize: true, queryTimeout: true, maxConcurrentQueries: true,
+  maxConcurrentQueriesPerTenant: true, maxQueuedQueries: true, maxQueuedQueriesPerTenant: true,
+  overloadRetryAfter: true, staleIfError: true, untrustedTtl: true, bus: true, tracer: true, now: true,
+})
 
 /** Applies defaults and validates, throwing a `TypeError` that names the first bad option. */
 export function resolveOptions(options: ContactRepositoryOptions): ResolvedOptions {
   checkOptionKeys(options, KNOWN_OPTIONS, 'ContactRepository', 'an object with at least `db`')
   const { db } = options
-  if (typeof (db as { selectFrom?: unknown } | undefined)?.selectFrom !== 'function') {
-    throw new TypeError('options.db must be a Kysely instance')
-  }
-  const table = options.table ?? 'contacts'
-  if (typeof table !== 'string' || !TABLE_NAME.test(table)) {
-    throw new TypeError(`options.table must be a table name matching ${String(TABLE_NAME)}; got ${describeValue(table)}`)
-  }
+  if (!hasMethods(db, ['selectFrom'])) throw new TypeError('options.db must be a Kysely instance')
+  const table = tableOption(options)
   const maxEntries = integerOption(options, 'maxEntries', 100_000, 1)
   const maxBytes = integerOption(options, 'maxBytes', 64 * 1024 * 1024, 64 * 1024)
   const maxConcurrentQueries = integerOption(options, 'maxConcurrentQueries', 8, 1)
   const maxQueuedQueries = integerOption(options, 'maxQueuedQueries', 512, 0)
   const ttl = integerOption(options, 'ttl', 60_000, 1)
-  const now = options.now ?? performance.now.bind(performance)
-  if (typeof now !== 'function') throw new TypeError(`options.now must be a function; got ${describeValue(now)}`)
-  const { bus, tracer } = options
-  if (
-    bus !== undefined &&
-    (typeof bus.publish !== 'function' || typeof bus.subscribe !== 'function')
-  ) {
-    throw new TypeError('options.bus must have publish() and subscribe() methods')
-  }
-  if (tracer !== undefined && typeof tracer.startSpan !== 'function') {
-    throw new TypeError('options.tracer must have a startSpan() method')
-  }
+  const now = functionOption(options, 'now') ?? performance.now.bind(performance)
+  const bus = methodsOption(options, 'bus', ['publish', 'subscribe'])
+  const tracer = methodsOption(options, 'tracer', ['startSpan'])
   return {
     db,
     table,

@@ -50,14 +50,22 @@ export type CacheMode = 'normal' | 'no-fill' | 'bypass'
 
 /** Per-call options of `getMany`. */
 export interface GetManyOptions {
-  /** How this call uses the cache. Default `'normal'`. */
+  /**
+   * How this call uses the cache: `'normal'`, `'no-fill'` (reads without a trace, fills
+   * nothing: for jobs) or `'bypass'` (the database's answer now).
+   * @default 'normal'
+   */
   readonly cache?: CacheMode
   /**
    * Rejects the call with `ContactAbortError` when it fires. The shared query goes on for
    * the other callers (and may still fill the cache).
+   * @default undefined (none)
    */
   readonly signal?: AbortSignal
-  /** Overrides the repository's `staleIfError` for this call (`0` turns it off). */
+  /**
+   * Overrides the repository's `staleIfError` for this call (`0` turns it off).
+   * @default the repository's staleIfError
+   */
   readonly staleIfError?: number
 }
 

@@ -7,9 +7,17 @@ import type { ValidationIssue } from './validation/validation-issue.js'
  * (the Redis bus's and the binlog source's). Match on `code` (or `instanceof`), never on
  * `message`: messages may be reworded, codes are part of the public contract.
  *
- * Bad options are the one exception, by design: constructors and factories throw a plain
- * `TypeError` naming the option, synchronously, as lru-cache and Node's own APIs do. That is a
- * programming error to fix, not a condition to handle at run time.
+ * Bad options are the one exception, by design: constructors and factories
+ * (`new ContactRepository`, `new ContactWrites`, `createMysqlDialect`,
+ * `createRedisInvalidationBus`, `createBinlogInvalidationSource`, the HTTP handler and
+ * adapters...) throw a plain `TypeError` whose message names the option (`options.ttl must
+ * be ...`), synchronously, as lru-cache and Node's own APIs do; so does a bus's `subscribe`
+ * given something that is not a subscriber. That is a programming error to fix at startup,
+ * not a condition to handle at run time, and it carries no code.
+ *
+ * An internal check that fails while a batch is loading (a bug of this package, or a dialect
+ * that rewrites the select) is not thrown as such either: the batch fails with
+ * {@link ContactQueryError}, the check's error as its `cause`.
  */
 export type ContactRepositoryErrorCode =
   | 'ERR_CONTACTS_INVALID_ARGUMENT'
@@ -149,15 +157,41 @@ export class ContactOverloadError extends ContactRepositoryError {
   }
 }
 
+/** What {@link ContactRowError} knows about the row at fault. */
+export interface ContactRowErrorDetails {
+  /** Tenant whose batch the row came back in. */
+  readonly tenantId: number
+  /** The row's contact ID, when its `id` column could be read. */
+  readonly id?: number | undefined
+  /**
+   * The column at fault: the malformed one; `tenant_id` for another tenant's row; `id` for a
+   * row that was not asked for or came back twice.
+   */
+  readonly column: string
+  /** The error that made the column unreadable, if one was thrown. */
+  readonly cause?: unknown
+}
+
 /**
  * The database returned a row that breaks the batch contract (an ID that was not asked for,
- * another tenant's row, a malformed column). Nothing from that batch is cached.
+ * another tenant's row, a malformed column). Nothing from that batch is cached. The fields
+ * say which row and column, so that a log line or an alert can point at it without parsing
+ * the message.
  */
 export class ContactRowError extends ContactRepositoryError {
   override name = 'ContactRowError'
+  /** Tenant whose batch the row came back in. */
+  readonly tenantId: number
+  /** The row's contact ID, or `undefined` when its `id` column could not be read. */
+  readonly id: number | undefined
+  /** The column at fault (see {@link ContactRowErrorDetails.column}). */
+  readonly column: string
 
-  constructor(message: string) {
-    super('ERR_CONTACTS_INVALID_ROW', message, false)
+  constructor(message: string, details: ContactRowErrorDetails) {
+    super('ERR_CONTACTS_INVALID_ROW', message, false, 'cause' in details ? { cause: details.cause } : undefined)
+    this.tenantId = details.tenantId
+    this.id = details.id
+    this.column = details.column
   }
 }
 

@@ -21,7 +21,7 @@ export {
   ContactTimeoutError,
   ContactValidationError,
 } from './errors.js'
-export type { ContactRepositoryErrorCode } from './errors.js'
+export type { ContactRepositoryErrorCode, ContactRowErrorDetails } from './errors.js'
 export type { ValidationIssue, ValidationIssueCode } from './validation/validation-issue.js'
 export { CHANNELS } from './observability/diagnostics.js'
 export type {

@@ -82,7 +82,7 @@ export async function dropOpenTables(): Promise<void> {
 }
 
 /**
- * The repository's statement as raw SQL (columns and casts of src/contacts-query.ts), for the
+ * The repository's statement as raw SQL (columns and casts of src/contacts/contacts-query.ts), for the
  * mysql2 baselines: the same work on the server, the same columns over the wire.
  */
 export function selectContactsSql(table: string, idCount: number): string {

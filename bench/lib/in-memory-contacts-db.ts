@@ -22,7 +22,7 @@ export interface InMemoryContactsDb {
   readonly queries: () => number
 }
 
-// The only statement the repository sends (src/contacts-query.ts), as MySQL-dialect Kysely compiles it.
+// The only statement the repository sends (src/contacts/contacts-query.ts), as MySQL-dialect Kysely compiles it.
 const WHERE = 'where `tenant_id` = ? and `id` in ('
 
 /**

@@ -3,11 +3,16 @@
  * default-exports a {@link Scenario}, and the runner picks it up without being told about it.
  */
 export interface Scenario {
-  /** Short stable key, used in file names and as the key in latest.json: `hit-path`. */
+  /** Short stable key, used in file names, in `--only=` and as the key in latest.json: `hit-path`. */
   readonly id: string
+  /** Without a number: the report numbers scenarios by `order` (see {@link numberedTitle}). */
   readonly title: string
-  /** Position in the report; scenarios without one come after the others, by id. */
-  readonly order?: number
+  /** Position in the report, unique among the scenarios; the scenario's number is its rank by this. */
+  readonly order: number
+  /** What it measures, one line for the scenario table of bench/README.md (`npm run bench:readme`). */
+  readonly measures: string
+  /** What it is measured against, for the same table. */
+  readonly against: string
   run(context: ScenarioContext): Promise<ScenarioReport>
 }
 
@@ -86,7 +91,61 @@ export function isScenario(value: unknown): value is Scenario {
     typeof candidate.id === 'string' &&
     /^[a-z0-9-]+$/.test(candidate.id) &&
     typeof candidate.title === 'string' &&
+    // A number in the title would be a second copy of the scenario's position, free to drift.
+    !/^\d/.test(candidate.title) &&
     typeof candidate.run === 'function' &&
-    (candidate.order === undefined || typeof candidate.order === 'number')
+    typeof candidate.order === 'number' &&
+    typeof candidate.measures === 'string' &&
+    typeof candidate.against === 'string'
   )
+}
+
+/**
+ * The scenarios in report order (by `order`), refusing two with the same id or order: the
+ * number of each, and of every reference to it, comes from this one sort.
+ */
+export function inReportOrder(scenarios: readonly Scenario[]): Scenario[] {
+  const sorted = [...scenarios].sort((a, b) => a.order - b.order)
+  for (let i = 1; i < sorted.length; i++) {
+    const [before, after] = [sorted[i - 1], sorted[i]]
+    if (before?.order === after?.order) throw new Error(`Scenarios ${before?.id ?? ''} and ${after?.id ?? ''} have the same order`)
+  }
+  const ids = new Set(sorted.map((s) => s.id))
+  if (ids.size !== sorted.length) throw new Error('Two scenarios have the same id')
+  return sorted
+}
+
+/** `3. Mixed workload: ...`: the scenario's title with its number in `ordered` (from {@link inReportOrder}). */
+export function numberedTitle(scenario: Scenario, ordered: readonly Scenario[]): string {
+  return `${ordered.indexOf(scenario) + 1}. ${scenario.title}`
+}
+
+/** The scenario table of bench/README.md, one row per scenario in report order. */
+export function scenarioTable(ordered: readonly Scenario[]): string {
+  const cell = (text: string): string => text.replaceAll('|', '\\|')
+  return [
+    '| # | Scenario (`--only=`) | Measures | Against |',
+    '|---|---|---|---|',
+    ...ordered.map((s, i) => `| ${i + 1} | [\`${s.id}\`](scenarios/${s.id}.ts): ${cell(s.title)} | ${cell(s.measures)} | ${cell(s.against)} |`),
+  ].join('\n')
+}
+
+/** The markers around the generated table in bench/README.md. */
+export const SCENARIO_TABLE_START = '<!-- scenario table: written by `npm run bench:readme` from bench/scenarios; do not edit -->'
+export const SCENARIO_TABLE_END = '<!-- end of the scenario table -->'
+
+/** The table between the markers of `markdown`; a `markdown` without both markers is an error. */
+export function scenarioTableOf(markdown: string): string {
+  const start = markdown.indexOf(SCENARIO_TABLE_START)
+  const end = markdown.indexOf(SCENARIO_TABLE_END)
+  if (start < 0 || end < start) throw new Error('bench/README.md lacks the scenario table markers')
+  return markdown.slice(start + SCENARIO_TABLE_START.length, end).trim()
+}
+
+/** `markdown` with the table between its markers replaced by `table`. */
+export function replaceScenarioTable(markdown: string, table: string): string {
+  const current = scenarioTableOf(markdown)
+  const start = markdown.indexOf(SCENARIO_TABLE_START) + SCENARIO_TABLE_START.length
+  const end = markdown.indexOf(SCENARIO_TABLE_END)
+  return current === table ? markdown : `${markdown.slice(0, start)}\n${table}\n${markdown.slice(end)}`
 }

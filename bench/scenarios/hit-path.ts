@@ -25,8 +25,10 @@ interface Row {
 
 const scenario: Scenario = {
   id: 'hit-path',
-  title: '1. Hit path: getMany of 1, 10 and 50 cached IDs',
+  title: 'Hit path: getMany of 1, 10 and 50 cached IDs',
   order: 1,
+  measures: 'getMany of 1, 10, 50 cached IDs: ns per ID, p50/p99; at scale, 1M contacts over 10,000 tenants',
+  against: 'a plain `Map` per tenant (the floor), lru-cache per tenant and with `${tenant}:${id}` keys, DataLoader 2 over lru-cache; each contender in its own process',
   async run({ quick, log }) {
     const layout = layTenants({ totalIds: 8_000, tenants: 4, skew: 0 })
     const bench = await openBenchTable('hit', 4)

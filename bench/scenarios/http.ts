@@ -52,8 +52,10 @@ const median = (values: readonly number[]): number => summarize(values).p50
 
 const scenario: Scenario = {
   id: 'http',
-  title: '8. The HTTP layer: each adapter against a bare endpoint of its framework',
-  order: 8,
+  title: 'The HTTP layer: each adapter against a bare endpoint of its framework',
+  order: 9,
+  measures: "requests/s and CPU per request of the node:http, Express and Fastify adapters serving the demo's request for 5 cached contacts",
+  against: 'a bare endpoint of the same framework answering the same bytes, interleaved in one run; targets CPU ≤ 1.2x, requests/s ≥ 0.85x',
   async run({ quick, log }) {
     const rounds = quick ? 1 : 4
     const seconds = quick ? 0.2 : 2.5

@@ -14,8 +14,10 @@ interface Case {
 
 const scenario: Scenario = {
   id: 'memory',
-  title: '6. Memory: heap bytes per cached contact',
+  title: 'Memory: heap bytes per cached contact',
   order: 6,
+  measures: 'heap bytes per cached contact (100k, 1M entries, 100,000 tenants) and the error of `stats().bytes`',
+  against: 'the contacts alone in a plain `Map`',
   async run({ quick, log }) {
     const small = quick ? { tenants: 10, perTenant: 1_000 } : { tenants: 10, perTenant: 10_000 }
     const large = quick ? { tenants: 10, perTenant: 2_000 } : { tenants: 10, perTenant: 100_000 }

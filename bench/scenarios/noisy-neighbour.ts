@@ -34,8 +34,10 @@ const RUNS: readonly Run[] = [false, true].flatMap((tenantCapOff) => {
 
 const scenario: Scenario = {
   id: 'noisy-neighbour',
-  title: '4. Noisy neighbour: a tenant scans a huge range while the others run Zipf',
+  title: 'Noisy neighbour: a tenant scans a huge range while the others run Zipf',
   order: 4,
+  measures: "the other tenants' hit rate while one tenant scans a huge range",
+  against: 'the same without the scan; the scan in `normal` and `no-fill` mode',
   async run({ quick, log }) {
     const othersIds = quick ? 20_000 : 1_000_000
     const calls = quick ? 2_000 : 100_000
@@ -86,9 +88,9 @@ const scenario: Scenario = {
     ]
     return {
       method: [
-        `The others: ${formatNumber(othersIds)} contacts over 8 tenants, ${formatNumber(calls)} calls of ${IDS_PER_CALL} IDs from each tenant's Zipf (s=${S}), as in scenario 3. The job: tenant ${JOB_TENANT} reads ${formatNumber(jobRange)} other contacts in ID order, ${PAGE} per call, one call after every ${CALLS_PER_PAGE} of the others' (as many ID requests as all the others together; ${formatNumber(pages * PAGE)} IDs over the run, none read twice).`,
+        `The others: ${formatNumber(othersIds)} contacts over 8 tenants, ${formatNumber(calls)} calls of ${IDS_PER_CALL} IDs from each tenant's Zipf (s=${S}), as in the mixed-workload scenario. The job: tenant ${JOB_TENANT} reads ${formatNumber(jobRange)} other contacts in ID order, ${PAGE} per call, one call after every ${CALLS_PER_PAGE} of the others' (as many ID requests as all the others together; ${formatNumber(pages * PAGE)} IDs over the run, none read twice).`,
         `Cache of ${formatNumber(capacity)} entries (${formatPercent(CACHE_FRACTION)} of the others' contacts), byte bound too large to matter. The default per-tenant cap (maxEntries / 4) already limits what a 'normal' job can take; the "cap off" rows show the job without it.`,
-        "The others' hit rate comes from the repository's get-many diagnostics channel, per tenant. As in scenario 3, the repository's Kysely instance answers from an in-memory copy of the rows (ONLY for this hit-rate count): no database, so the order of calls is exactly the trace's. Replays run two at a time in probe processes.",
+        "The others' hit rate comes from the repository's get-many diagnostics channel, per tenant. As in the mixed-workload scenario, the repository's Kysely instance answers from an in-memory copy of the rows (ONLY for this hit-rate count): no database, so the order of calls is exactly the trace's. Replays run two at a time in probe processes.",
         "Plain LRU is one lru-cache of the same size over the same interleaving (the job's reads included, only the others' hits counted); it has no no-fill mode.",
       ],
       tables: [

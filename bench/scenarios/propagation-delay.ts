@@ -7,8 +7,10 @@ const ms = (value: number): string => `${value.toFixed(2)} ms`
 /** Issue 5's propagation delay, measured by bench/propagation-delay.ts, in the common report. */
 const scenario: Scenario = {
   id: 'propagation-delay',
-  title: '7. Propagation delay: invalidations across processes over Redis pub/sub',
+  title: 'Propagation delay: invalidations across processes over Redis pub/sub',
   order: 7,
+  measures: 'delay from `invalidate()` on a writer to each of 4 reader processes applying it, over Redis pub/sub; a burst of invalidations',
+  against: 'its own figures: p50, p99 and max per measure',
   async run({ quick, log }) {
     log('starting 1 writer and 4 reader processes')
     const { data } = await runPropagationDelay({ quick })

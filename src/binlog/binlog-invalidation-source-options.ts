@@ -1,7 +1,15 @@
 import type { Redis } from 'ioredis'
 import type { ConnectionOptions } from 'mysql2'
 import type { SourceStatusAnnouncer } from '../invalidation/invalidation-bus.js'
-import { MAX_TIMER_DELAY, checkOptionKeys, describeValue, integerOption } from '../validation/option-checks.js'
+import {
+  MAX_TIMER_DELAY,
+  checkOptionKeys,
+  describeValue,
+  hasMethods,
+  integerOption,
+  methodsOption,
+  optionNames,
+} from '../validation/option-checks.js'
 import { memoryCheckpointStore, type CheckpointStore } from './checkpoint-store.js'
 
 /**
@@ -24,8 +32,9 @@ export interface BinlogLeaseOptions {
   /**
    * How long the lease lasts without renewal; the holder renews every `ttl / 3`. A standby
    * takes over at most `ttl + ttl / 3` after the holder died (then catches up from the
-   * checkpoint), and a holder that cannot renew stops streaming after `ttl`. Default `5_000`.
-   * Cost: one small Redis script per `ttl / 3` per tailer.
+   * checkpoint), and a holder that cannot renew stops streaming after `ttl`. Cost: one small
+   * Redis script per `ttl / 3` per tailer.
+   * @default 5_000
    */
   readonly ttl?: number
 }
@@ -49,70 +58,96 @@ export interface BinlogInvalidationSourceOptions {
    * lease lets one stream at a time. An integer from 1 to 2^32-1.
    */
   readonly serverId: number
-  /** The table, `'contacts'` or `'schema.contacts'`; the schema defaults to the connection's database. Default `'contacts'`. */
+  /**
+   * The table, `'contacts'` or `'schema.contacts'`; the schema defaults to the connection's database.
+   * @default 'contacts'
+   */
   readonly table?: string
   /**
-   * What to invalidate. Default: none, and the source is itself the bus of the repositories
+   * What to invalidate. Without it the source is itself the bus of the repositories
    * subscribed to it (`new ContactRepository({ db, bus: source })`, one process without Redis).
+   * @default undefined (none)
    */
   readonly target?: InvalidationTarget
   /**
    * Where the source announces its health every `statusInterval`: the Redis bus of `target`
    * (or any bus of the same channel). Buses created with `sourceTimeout` then stop trusting,
    * in every instance, while the stream is down, stalled, behind or silent. Without it, only
-   * the source's own subscribers learn its health. Default: none.
+   * the source's own subscribers learn its health.
+   * @default undefined (none)
    */
   readonly announce?: SourceStatusAnnouncer
   /**
-   * Where the position is kept between runs. Default: in memory (a new process starts with a
-   * gap: one full invalidation). `redisCheckpointStore({ redis, key })` shares it with a fleet.
+   * Where the position is kept between runs. In memory by default: a new process starts with
+   * a gap (one full invalidation). `redisCheckpointStore({ redis, key })` shares it with a fleet.
+   * @default memoryCheckpointStore()
    */
   readonly checkpoint?: CheckpointStore
-  /** A Redis lease so that one tailer of the fleet streams and the others stand by. Default: none, always active. */
+  /**
+   * A Redis lease so that one tailer of the fleet streams and the others stand by. Without
+   * it the source is always active.
+   * @default undefined (none)
+   */
   readonly lease?: BinlogLeaseOptions
   /**
    * The server sends a heartbeat after this long without events, so that silence means a
-   * stall. Default `500`. Cost: a 50-byte event per interval while idle.
+   * stall. Cost: a 50-byte event per interval while idle.
+   * @default 500
    */
   readonly heartbeatInterval?: number
   /**
    * Silence (no event, no heartbeat) after which the stream counts as stalled: it is reported
    * unhealthy and restarted from the checkpoint. The bound on staleness when the server or
-   * the network freezes. Must exceed `heartbeatInterval`. Default `2_000`.
+   * the network freezes. Must exceed `heartbeatInterval`.
+   * @default 2_000
    */
   readonly stallTimeout?: number
   /**
    * How far behind the server the stream may fall before it is reported unhealthy: a probe
    * reads the server's position, and the stream must reach it within this. Also bounds how
    * long a commit may take to become visible after its event. Must exceed `heartbeatInterval`
-   * (an idle stream learns the server's offset from heartbeats). Default `1_000`.
+   * (an idle stream learns the server's offset from heartbeats).
+   * @default 1_000
    */
   readonly maxLag?: number
   /**
-   * How often the probe runs while no commit waits for confirmation. Default `250`.
-   * Cost: one consistent-snapshot transaction (three statements) on the server per interval.
+   * How often the probe runs while no commit waits for confirmation. Cost: one
+   * consistent-snapshot transaction (three statements) on the server per interval.
+   * @default 250
    */
   readonly lagProbeInterval?: number
-  /** How often health is announced (see `announce`). Default `500`. Keep the buses' `sourceTimeout` a few times larger. */
+  /**
+   * How often health is announced (see `announce`). Keep the buses' `sourceTimeout` a few times larger.
+   * @default 500
+   */
   readonly statusInterval?: number
   /**
    * Most time between two checkpoint saves (only positions whose invalidations were delivered
-   * are saved). Default `1_000`. Cost: one write to the store per interval while changes
-   * flow; a restart replays at most this much (invalidations are idempotent).
+   * are saved). Cost: one write to the store per interval while changes flow; a restart
+   * replays at most this much (invalidations are idempotent).
+   * @default 1_000
    */
   readonly checkpointInterval?: number
   /**
    * A transaction that changes more of one tenant's contacts invalidates the whole tenant.
-   * Default `1_000` (a message of about 10 KB on the bus).
+   * Cost: a message of about 10 KB on the bus at the default.
+   * @default 1_000
    */
   readonly maxIdsPerTenant?: number
-  /** A transaction that changes more tenants invalidates everything. Default `100`. */
+  /**
+   * A transaction that changes more tenants invalidates everything.
+   * @default 100
+   */
   readonly maxTenantsPerTransaction?: number
-  /** How long connecting, a check, or the dump's first event may take. Default `5_000`. */
+  /**
+   * How long connecting, a check, or the dump's first event may take.
+   * @default 5_000
+   */
   readonly connectTimeout?: number
   /**
    * Pause before restarting a stream that ended, doubled after each failure up to 20 times
-   * this, reset once streaming. Default `250`.
+   * this (5 s at the default), reset once streaming.
+   * @default 250
    */
   readonly restartDelay?: number
 }
@@ -139,12 +174,13 @@ export interface ResolvedSourceOptions {
   readonly restartDelay: number
 }
 
-const KNOWN_OPTIONS = new Set<string>([
-  'connection', 'serverId', 'table', 'target', 'announce', 'checkpoint', 'lease', 'heartbeatInterval', 'stallTimeout',
-  'maxLag', 'lagProbeInterval', 'statusInterval', 'checkpointInterval', 'maxIdsPerTenant', 'maxTenantsPerTransaction',
-  'connectTimeout', 'restartDelay',
-])
-const LEASE_OPTIONS = new Set<string>(['redis', 'key', 'ttl'])
+const KNOWN_OPTIONS = optionNames<BinlogInvalidationSourceOptions>({
+  connection: true, serverId: true, table: true, target: true, announce: true, checkpoint: true, lease: true,
+  heartbeatInterval: true, stallTimeout: true, maxLag: true, lagProbeInterval: true, statusInterval: true,
+  checkpointInterval: true, maxIdsPerTenant: true, maxTenantsPerTransaction: true, connectTimeout: true,
+  restartDelay: true,
+})
+const LEASE_OPTIONS = optionNames<BinlogLeaseOptions>({ redis: true, key: true, ttl: true })
 const IDENTIFIER = /^[A-Za-z0-9_$]{1,64}$/
 
 /** Applies defaults and validates, throwing a `TypeError` that names the first bad option. */
@@ -171,9 +207,9 @@ export function resolveSourceOptions(options: BinlogInvalidationSourceOptions): 
     serverId: serverId as number,
     schema,
     table,
-    target: checkTarget(options.target),
-    announce: checkAnnounce(options.announce),
-    checkpoint: checkStore(options.checkpoint),
+    target: methodsOption(options, 'target', ['invalidate', 'invalidateTenant', 'invalidateAll']),
+    announce: methodsOption(options, 'announce', ['announceSourceStatus'], 'a Redis invalidation bus'),
+    checkpoint: methodsOption(options, 'checkpoint', ['load', 'save']) ?? memoryCheckpointStore(),
     lease: resolveLease(options.lease),
     heartbeatInterval,
     stallTimeout,
@@ -225,50 +261,15 @@ function resolveTable(value: unknown, database: string | undefined): { schema: s
   return { schema, table }
 }
 
-function hasMethods(value: unknown, names: readonly string[]): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  const record = value as Record<string, unknown>
-  return names.every((name) => typeof record[name] === 'function')
-}
-
-function checkTarget(target: unknown): InvalidationTarget | undefined {
-  if (target === undefined) return undefined
-  if (!hasMethods(target, ['invalidate', 'invalidateTenant', 'invalidateAll'])) {
-    throw new TypeError('options.target must have invalidate(), invalidateTenant() and invalidateAll() methods')
-  }
-  return target as InvalidationTarget
-}
-
-function checkAnnounce(announce: unknown): SourceStatusAnnouncer | undefined {
-  if (announce === undefined) return undefined
-  if (!hasMethods(announce, ['announceSourceStatus'])) {
-    throw new TypeError('options.announce must have an announceSourceStatus() method (a Redis invalidation bus)')
-  }
-  return announce as SourceStatusAnnouncer
-}
-
-function checkStore(store: unknown): CheckpointStore {
-  if (store === undefined) return memoryCheckpointStore()
-  if (!hasMethods(store, ['load', 'save'])) throw new TypeError('options.checkpoint must have load() and save() methods')
-  return store as CheckpointStore
-}
-
 function resolveLease(lease: unknown): Required<BinlogLeaseOptions> | undefined {
   if (lease === undefined) return undefined
-  if (typeof lease !== 'object' || lease === null) throw new TypeError('options.lease must be an object with `redis` and `key`')
-  for (const key of Object.keys(lease)) {
-    if (!LEASE_OPTIONS.has(key)) throw new TypeError(`options.lease.${key} is not an option of the lease`)
-  }
+  checkOptionKeys(lease, LEASE_OPTIONS, 'the lease', 'an object with `redis` and `key`', 'options.lease')
   const options = lease as BinlogLeaseOptions
   if (!hasMethods(options.redis, ['eval'])) {
     throw new TypeError('options.lease.redis must be an ioredis connection')
   }
   if (typeof options.key !== 'string' || options.key.length === 0) throw new TypeError('options.lease.key must be a non-empty string')
-  let ttl: number
-  try {
-    ttl = integerOption(options, 'ttl', 5_000, 30, MAX_TIMER_DELAY)
-  } catch (error) {
-    throw new TypeError((error as Error).message.replace('options.ttl', 'options.lease.ttl'))
-  }
+  // Keyed by its path, so that a bad value is named `options.lease.ttl`.
+  const ttl = integerOption({ 'lease.ttl': options.ttl }, 'lease.ttl', 5_000, 30, MAX_TIMER_DELAY)
   return { redis: options.redis, key: options.key, ttl }
 }

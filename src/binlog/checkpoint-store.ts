@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { checkOptionKeys, optionNames, requiredMethodsOption, requiredStringOption } from '../validation/option-checks.js'
 import type { BinlogPosition } from './binlog-position.js'
 
 /**
@@ -50,6 +51,8 @@ export interface RedisCheckpointStoreOptions {
   readonly key: string
 }
 
+const KNOWN_OPTIONS = optionNames<RedisCheckpointStoreOptions>({ redis: true, key: true })
+
 // Saves unless a higher token saved before: a deposed tailer cannot move the checkpoint.
 const SAVE_SCRIPT = `
 local saved = tonumber(redis.call('HGET', KEYS[1], 'token') or '-1')
@@ -63,11 +66,9 @@ return 1`
  * that holds the lease, so that the token counter and the checkpoint are lost or kept together.
  */
 export function redisCheckpointStore(options: RedisCheckpointStoreOptions): CheckpointStore {
-  const { redis, key } = options
-  if (typeof redis !== 'object' || typeof (redis as Partial<Redis> | null)?.eval !== 'function') {
-    throw new TypeError('options.redis must be an ioredis connection')
-  }
-  if (typeof key !== 'string' || key.length === 0) throw new TypeError('options.key must be a non-empty string')
+  checkOptionKeys(options, KNOWN_OPTIONS, 'redisCheckpointStore', 'an object with `redis` and `key`')
+  const redis = requiredMethodsOption(options, 'redis', ['eval', 'hget'], 'an ioredis connection')
+  const key = requiredStringOption(options, 'key')
   return {
     async load() {
       return parseCheckpoint(await redis.hget(key, 'checkpoint'))

@@ -41,20 +41,34 @@ export function contactRowOf(record: ContactRecord): ContactRow {
  * row is the driver's own, kept as it is.
  */
 export function decodeContactRow(row: ContactRow, tenantId: number): Contact {
-  const rowTenant = toId(row[1], 'tenant_id')
+  const rowTenant = toId(row[1], 'tenant_id', tenantId, row)
   if (rowTenant !== tenantId) {
-    throw new ContactRowError(`A row of tenant ${rowTenant} came back for tenant ${tenantId}`)
+    throw rowError(`A row of tenant ${rowTenant} came back for tenant ${tenantId}`, tenantId, row, 'tenant_id')
   }
   return Object.freeze({
-    id: toId(row[0], 'id'),
-    firstName: toNullableString(row[2], 'first_name'),
-    lastName: toNullableString(row[3], 'last_name'),
-    companyName: toNullableString(row[4], 'company_name'),
-    email: toNullableString(row[5], 'email'),
-    phone: toNullableString(row[6], 'phone'),
-    type: toString(row[7], 'type'),
-    createdAt: toUtcIsoString(row[8], 'created_at'),
-    updatedAt: toUtcIsoString(row[9], 'updated_at'),
+    id: toId(row[0], 'id', tenantId, row),
+    firstName: toNullableString(row[2], 'first_name', tenantId, row),
+    lastName: toNullableString(row[3], 'last_name', tenantId, row),
+    companyName: toNullableString(row[4], 'company_name', tenantId, row),
+    email: toNullableString(row[5], 'email', tenantId, row),
+    phone: toNullableString(row[6], 'phone', tenantId, row),
+    type: toString(row[7], 'type', tenantId, row),
+    createdAt: toUtcIsoString(row[8], 'created_at', tenantId, row),
+    updatedAt: toUtcIsoString(row[9], 'updated_at', tenantId, row),
+  })
+}
+
+/**
+ * The error for a row of `tenantId`'s batch that fails on `column`. Only built on failure,
+ * which is why the checks below take the row and tenant as plain arguments rather than a
+ * context object: the common case allocates nothing for them.
+ */
+export function rowError(message: string, tenantId: number, row: ContactRow, column: string): ContactRowError {
+  const id = row[0]
+  return new ContactRowError(message, {
+    tenantId,
+    id: typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : undefined,
+    column,
   })
 }
 
@@ -64,7 +78,7 @@ const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER)
  * Accepts an ID as a number, a decimal string (mysql2 with `bigNumberStrings`) or a bigint,
  * and refuses any that is not a positive safe integer rather than rounding it.
  */
-export function toId(value: unknown, column: string): number {
+export function toId(value: unknown, column: string, tenantId: number, row: ContactRow): number {
   // A number is checked where it stands: the common case must not leave this function.
   if (typeof value === 'number' ? Number.isSafeInteger(value) && value > 0 : false) return value as number
   const id =
@@ -72,7 +86,7 @@ export function toId(value: unknown, column: string): number {
     : typeof value === 'bigint' && value > 0n && value <= MAX_SAFE_BIGINT ? Number(value)
     : Number.NaN
   if (!Number.isSafeInteger(id) || id <= 0) {
-    throw new ContactRowError(`Column ${column} is not a positive safe integer: ${String(value)}`)
+    throw rowError(`Column ${column} is not a positive safe integer: ${String(value)}`, tenantId, row, column)
   }
   return id
 }
@@ -95,14 +109,14 @@ function decimalId(text: string): number {
   return id
 }
 
-function toNullableString(value: unknown, column: string): string | null {
+function toNullableString(value: unknown, column: string, tenantId: number, row: ContactRow): string | null {
   if (value === null || typeof value === 'string') return value
-  throw new ContactRowError(`Column ${column} is not a string or NULL (got ${typeof value})`)
+  throw rowError(`Column ${column} is not a string or NULL (got ${typeof value})`, tenantId, row, column)
 }
 
-function toString(value: unknown, column: string): string {
+function toString(value: unknown, column: string, tenantId: number, row: ContactRow): string {
   if (typeof value === 'string') return value
-  throw new ContactRowError(`Column ${column} is not a string (got ${typeof value})`)
+  throw rowError(`Column ${column} is not a string (got ${typeof value})`, tenantId, row, column)
 }
 
 // What the MySQL prepared select sends (see DateText 'iso'): kept as it is.
@@ -119,7 +133,7 @@ const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(?
  * cannot depend on `TZ` either. (A regex `test` without captures runs as native code: it is
  * faster here than a loop over the characters.)
  */
-export function toUtcIsoString(value: unknown, column: string): string {
+export function toUtcIsoString(value: unknown, column: string, tenantId: number, row: ContactRow): string {
   if (typeof value === 'string') {
     if (value.length === 24 && ISO_MILLIS.test(value)) return value
     if (value.length === 23 && DATE_TIME_3.test(value)) return flat(value.slice(0, 10), value.slice(11))
@@ -131,7 +145,7 @@ export function toUtcIsoString(value: unknown, column: string): string {
   } else if (value instanceof Date && !Number.isNaN(value.getTime())) {
     return value.toISOString()
   }
-  throw new ContactRowError(`Column ${column} is not a date-time: ${String(value)}`)
+  throw rowError(`Column ${column} is not a date-time: ${String(value)}`, tenantId, row, column)
 }
 
 /**

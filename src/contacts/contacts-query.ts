@@ -1,7 +1,16 @@
 import type { CompiledQuery, ExpressionBuilder, Kysely } from 'kysely'
+import { stringOption } from '../validation/option-checks.js'
 
 /** A table name, optionally schema-qualified: letters, digits and `_`, not starting with a digit. */
 export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}(\.[A-Za-z_][A-Za-z0-9_]{0,63})?$/
+
+/**
+ * `options.table`, or `'contacts'` when it is absent; a `TypeError` unless it matches
+ * {@link TABLE_NAME}. The repository and `createContactsTable` take the same names.
+ */
+export function tableOption(options: { readonly table?: string | undefined }): string {
+  return stringOption(options, 'table', 'contacts', `a table name matching ${String(TABLE_NAME)}`, (name) => TABLE_NAME.test(name))
+}
 
 /** The columns `getMany` selects, in the order of every row (see `ContactRow`). */
 export const CONTACT_COLUMNS = [

@@ -1,5 +1,6 @@
 import type { Kysely, Sql } from 'kysely'
-import { TABLE_NAME } from './contacts-query.js'
+import { checkOptionKeys, optionNames } from '../validation/option-checks.js'
+import { tableOption } from './contacts-query.js'
 
 /**
  * The reference MySQL/MariaDB table, as shipped in `src/contacts/contacts.sql` (a test keeps the two
@@ -23,9 +24,14 @@ export const CONTACTS_TABLE_SQL = `CREATE TABLE IF NOT EXISTS contacts (
 
 /** Options of {@link createContactsTable}. */
 export interface CreateContactsTableOptions {
-  /** Table name, optionally `schema.table`. Default: `'contacts'`. */
+  /**
+   * Table name, optionally `schema.table`.
+   * @default 'contacts'
+   */
   readonly table?: string
 }
+
+const KNOWN_OPTIONS = optionNames<CreateContactsTableOptions>({ table: true })
 
 /** The SQL a table is created in, as told by how the database's query compiler writes SQL. */
 type DdlDialect = 'mysql' | 'sqlite'
@@ -56,10 +62,8 @@ export async function createContactsTable(
   db: Kysely<any>, // eslint-disable-line @typescript-eslint/no-explicit-any -- any table name
   options: CreateContactsTableOptions = {},
 ): Promise<void> {
-  const table = options.table ?? 'contacts'
-  if (!TABLE_NAME.test(table)) {
-    throw new TypeError(`options.table must be a table name matching ${String(TABLE_NAME)}; got ${JSON.stringify(table)}`)
-  }
+  checkOptionKeys(options, KNOWN_OPTIONS, 'createContactsTable', 'an object')
+  const table = tableOption(options)
   // Loaded here, on first use, rather than when the main entry is imported.
   const { sql } = await import('kysely')
   const indexName = `${table.split('.').pop() ?? table}_tenant_id_id`

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { ContactRepository } from '../contact-repository.js'
 import {
   resolveHandlerOptions,
+  type GetManyAuth,
   type GetManyHandlerOptions,
   type ResolvedHandlerOptions,
 } from './get-many-handler-options.js'
@@ -12,17 +13,6 @@ import { validateGetManyRequest } from './validate-get-many-request.js'
 
 /** What the endpoint needs of a repository (a `ContactRepository`, or a wrapper around one). */
 export type GetManyRepository = Pick<ContactRepository, 'getMany'>
-
-/** Who is calling, as your authentication established it. Never taken from the body. */
-export interface GetManyAuth {
-  /** The caller's tenant: a positive safe integer. Anything else is a server error (500). */
-  readonly tenantId: number
-  /**
-   * The scopes the caller holds; the handler's `requiredScope` must be among them. An array,
-   * or a `Set` (any `ReadonlySet`: an object with a `has` method).
-   */
-  readonly scopes: readonly string[] | ReadonlySet<string>
-}
 
 /** One request, as any framework can describe it. */
 export interface GetManyInput {

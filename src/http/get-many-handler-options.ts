@@ -6,8 +6,18 @@ import {
   optionNames,
   stringOption,
 } from '../validation/option-checks.js'
-import type { GetManyAuth } from './get-many-endpoint.js'
 import { DEFAULT_PROBLEM_TYPE_BASE } from './problem-kinds.js'
+
+/** Who is calling, as your authentication established it. Never taken from the body. */
+export interface GetManyAuth {
+  /** The caller's tenant: a positive safe integer. Anything else is a server error (500). */
+  readonly tenantId: number
+  /**
+   * The scopes the caller holds; the handler's `requiredScope` must be among them. An array,
+   * or a `Set` (any `ReadonlySet`: an object with a `has` method).
+   */
+  readonly scopes: readonly string[] | ReadonlySet<string>
+}
 
 /** What `onError` learns about the request whose failure it receives. */
 export interface GetManyErrorContext {
@@ -60,7 +70,7 @@ export interface GetManyHandlerOptions {
    * happened in general terms): log it, count it, report it. Without it nothing is logged; the
    * repository's diagnostics channels still see failed batches. Cost: runs on the request path
    * before the response; keep it quick. A throw from it is ignored.
-   * @default undefined
+   * @default undefined (none)
    */
   readonly onError?: (error: unknown, context: GetManyErrorContext) => void
 }

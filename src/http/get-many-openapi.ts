@@ -6,6 +6,7 @@ import {
   getManyResponseSchema,
   problemSchema,
 } from './get-many-schemas.js'
+import { checkOptionKeys, optionNames, stringOption } from '../validation/option-checks.js'
 import { DEFAULT_PROBLEM_TYPE_BASE, PROBLEM_KINDS, type GetManyProblemKind } from './problem-kinds.js'
 
 /** One entry of the document's `servers`. */
@@ -15,24 +16,47 @@ export interface OpenApiServer {
   readonly description?: string
 }
 
-/** Options of {@link createGetManyOpenApiDocument}. */
+/**
+ * Options of {@link createGetManyOpenApiDocument}. Checked when the document is made; a bad
+ * value throws a `TypeError` naming the option.
+ */
 export interface GetManyOpenApiOptions {
-  /** Path the endpoint is served at. Default `'/contacts/get-many'`. */
+  /**
+   * Path the endpoint is served at.
+   * @default '/contacts/get-many'
+   */
   readonly path?: string
-  /** `problemTypeBase` of the handler, for the `type` shown in the examples. Default the handler's default. */
+  /**
+   * `problemTypeBase` of the handler, for the `type` shown in the examples.
+   * @default 'urn:contact-repository:problem:'
+   */
   readonly problemTypeBase?: string
-  /** `requiredScope` of the handler: the scope the operation's bearer token must grant. Default `'contacts:read'`. */
+  /**
+   * `requiredScope` of the handler: the scope the operation's bearer token must grant.
+   * @default 'contacts:read'
+   */
   readonly requiredScope?: string
-  /** `info.title`. Default `'Contacts get-many'`. */
+  /**
+   * `info.title`.
+   * @default 'Contacts get-many'
+   */
   readonly title?: string
-  /** `info.version`: the version of this API description, not of the package. Default `'1.0.0'`. */
+  /**
+   * `info.version`: the version of this API description, not of the package.
+   * @default '1.0.0'
+   */
   readonly version?: string
   /**
-   * `servers`: where your application serves the endpoint. Default one relative server, `/`:
-   * the host that serves the document.
+   * `servers`: where your application serves the endpoint. By default one relative server,
+   * `/`: the host that serves the document.
+   * @default [{ url: '/' }]
    */
   readonly servers?: readonly OpenApiServer[]
 }
+
+const KNOWN_OPTIONS = optionNames<GetManyOpenApiOptions>({
+  path: true, problemTypeBase: true, requiredScope: true, title: true, version: true, servers: true,
+})
 
 /** An OpenAPI 3.1 document, as plain JSON. */
 export type OpenApiDocument = Record<string, unknown>
@@ -62,14 +86,16 @@ const WHEN: Readonly<Record<GetManyProblemKind, string>> = {
  * `security` requirement.
  */
 export function createGetManyOpenApiDocument(options: GetManyOpenApiOptions = {}): OpenApiDocument {
-  const {
-    path = '/contacts/get-many',
-    problemTypeBase = DEFAULT_PROBLEM_TYPE_BASE,
-    requiredScope = 'contacts:read',
-    title = 'Contacts get-many',
-    version = '1.0.0',
-    servers = [{ url: '/', description: 'The application serving this endpoint (relative to where this document is served)' }],
-  } = options
+  checkOptionKeys(options, KNOWN_OPTIONS, 'createGetManyOpenApiDocument', 'an object')
+  const nonEmpty = (value: string): boolean => value !== ''
+  const path = stringOption(options, 'path', '/contacts/get-many', 'a path starting with "/"', (p) => p.startsWith('/'))
+  const problemTypeBase = stringOption(options, 'problemTypeBase', DEFAULT_PROBLEM_TYPE_BASE, 'a string', () => true)
+  const requiredScope = stringOption(options, 'requiredScope', 'contacts:read', 'a non-empty string', nonEmpty)
+  const title = stringOption(options, 'title', 'Contacts get-many', 'a non-empty string', nonEmpty)
+  const version = stringOption(options, 'version', '1.0.0', 'a non-empty string', nonEmpty)
+  const { servers = [{ url: '/', description: 'The application serving this endpoint (relative to where this document is served)' }] } = options
+  const listed: unknown = servers
+  if (!Array.isArray(listed)) throw new TypeError('options.servers must be an array of { url, description? }')
 
   const registry = z.registry<{ id: string }>()
   registry.add(getManyRequestSchema, { id: 'GetManyRequest' })

@@ -1,6 +1,5 @@
 export { createGetManyHandler } from './get-many-endpoint.js'
 export type {
-  GetManyAuth,
   GetManyHandler,
   GetManyHttpResponse,
   GetManyInput,
@@ -9,7 +8,7 @@ export type {
   GetManyResponseHeaders,
   GetManySuccessResponse,
 } from './get-many-endpoint.js'
-export type { GetManyAdapterOptions, GetManyErrorContext, GetManyHandlerOptions } from './get-many-handler-options.js'
+export type { GetManyAdapterOptions, GetManyAuth, GetManyErrorContext, GetManyHandlerOptions } from './get-many-handler-options.js'
 export {
   MAX_IDS_PER_REQUEST,
   VALIDATION_ERROR_CODES,

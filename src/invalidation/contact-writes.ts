@@ -1,6 +1,7 @@
 import type { IsolationLevel, Kysely, Transaction } from 'kysely'
 import { ContactChangesClosedError } from '../errors.js'
 import { assertIdList, assertTenantId } from '../validation/id-schema.js'
+import { checkOptionKeys, hasMethods, oneOfOption, optionNames, requiredMethodsOption } from '../validation/option-checks.js'
 
 /** What {@link ContactWrites} needs from a repository; a `ContactRepository` has it. */
 export interface ContactInvalidator {
@@ -25,13 +26,18 @@ export interface ContactWritesOptions<DB> {
   readonly db: Kysely<DB>
   /** Repository whose cache (and bus) the changes are invalidated in, after each commit. */
   readonly repository: ContactInvalidator
-  /** Isolation level of each transaction. Default: the database's own. */
+  /**
+   * Isolation level of each transaction.
+   * @default undefined (the database's own)
+   */
   readonly isolationLevel?: IsolationLevel
 }
 
-const ISOLATION_LEVELS: readonly string[] = [
+const ISOLATION_LEVELS: readonly IsolationLevel[] = [
   'read uncommitted', 'read committed', 'repeatable read', 'serializable', 'snapshot',
 ]
+
+const KNOWN_OPTIONS = optionNames<ContactWritesOptions<unknown>>({ db: true, repository: true, isolationLevel: true })
 
 /**
  * Runs writes to contacts in a transaction and invalidates the changed contacts only after the
@@ -61,25 +67,14 @@ export class ContactWrites<DB> {
   readonly #isolationLevel: IsolationLevel | undefined
 
   constructor(options: ContactWritesOptions<DB>) {
-    if (typeof options !== 'object' || (options as unknown) === null) {
-      throw new TypeError('options must be an object with `db` and `repository`')
-    }
-    const { db, repository, isolationLevel } = options
-    if (typeof (db as { transaction?: unknown } | undefined)?.transaction !== 'function') {
-      throw new TypeError('options.db must be a Kysely instance')
-    }
+    checkOptionKeys(options, KNOWN_OPTIONS, 'ContactWrites', 'an object with `db` and `repository`')
+    const { db } = options
+    if (!hasMethods(db, ['transaction'])) throw new TypeError('options.db must be a Kysely instance')
     if (db.isTransaction) {
       throw new TypeError('options.db must not be a Transaction: the invalidation would run before its commit')
     }
-    if (
-      typeof (repository as Partial<ContactInvalidator> | undefined)?.invalidate !== 'function' ||
-      typeof (repository as Partial<ContactInvalidator> | undefined)?.invalidateTenant !== 'function'
-    ) {
-      throw new TypeError('options.repository must have invalidate() and invalidateTenant() methods')
-    }
-    if (isolationLevel !== undefined && !ISOLATION_LEVELS.includes(isolationLevel)) {
-      throw new TypeError(`options.isolationLevel must be one of ${ISOLATION_LEVELS.join(', ')}; got ${JSON.stringify(isolationLevel)}`)
-    }
+    const repository = requiredMethodsOption(options, 'repository', ['invalidate', 'invalidateTenant'], 'a ContactRepository')
+    const isolationLevel = oneOfOption(options, 'isolationLevel', ISOLATION_LEVELS)
     this.#db = db
     this.#repository = repository
     this.#isolationLevel = isolationLevel

@@ -335,11 +335,15 @@ export class BatchLoader {
     for (const row of rows) {
       const contact = decodeContactRow(row, batch.tenantId)
       const load = asked.get(contact.id)
-      if (load === undefined) throw new ContactRowError(`Row ${contact.id} was not asked for`)
-      if (load.row !== undefined) throw new ContactRowError(`Row ${contact.id} came back twice`)
+      if (load === undefined) throw unexpectedRow('was not asked for', batch.tenantId, contact.id)
+      if (load.row !== undefined) throw unexpectedRow('came back twice', batch.tenantId, contact.id)
       load.row = contact
     }
   }
+}
+
+function unexpectedRow(what: string, tenantId: number, id: number): ContactRowError {
+  return new ContactRowError(`Row ${id} ${what}`, { tenantId, id, column: 'id' })
 }
 
 function toRepositoryError(batch: Batch, error: unknown): ContactRepositoryError {

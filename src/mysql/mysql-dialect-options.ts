@@ -1,5 +1,5 @@
 import type { PoolOptions } from 'mysql2'
-import { MAX_TIMER_DELAY, checkOptionKeys, describeValue, integerOption } from '../validation/option-checks.js'
+import { MAX_TIMER_DELAY, booleanOption, checkOptionKeys, integerOption, optionNames } from '../validation/option-checks.js'
 
 /** mysql2 settings this package owns: set them through the options named after them. */
 const OWNED_KEYS = ['connectionLimit', 'connectTimeout', 'waitForConnections', 'queueLimit', 'uri'] as const
@@ -38,23 +38,25 @@ export interface MysqlDialectOptions {
    */
   readonly connection: string | MysqlConnectionOptions
   /**
-   * Most connections open at once. Default `10`. Keep the repository's
-   * `maxConcurrentQueries` at or below it, so that queries wait in the repository's bounded
-   * queue rather than for a connection. Cost: one server thread and one socket each.
+   * Most connections open at once. Keep the repository's `maxConcurrentQueries` at or below
+   * it, so that queries wait in the repository's bounded queue rather than for a connection.
+   * Cost: one server thread and one socket each.
+   * @default 10
    */
   readonly connectionLimit?: number
   /**
    * Deadline for getting a connection, from the request to the pool until a connection is
    * handed over, opening a new one included. Exceeded: the query fails with
    * `ContactTimeoutError` (`phase: 'acquire'`); a connection that arrives later is given back
-   * to the pool, not leaked. Default `2_000`. Keep it below the repository's `queryTimeout`.
+   * to the pool, not leaked. Keep it below the repository's `queryTimeout`.
+   * @default 2_000
    */
   readonly acquireTimeout?: number
   /**
    * Deadline for opening one connection (TCP connect and handshake). Exceeded: the
    * connection is dropped and the query fails with `ContactTimeoutError`
-   * (`phase: 'acquire'`) unless `acquireTimeout` fired first. Default `2_000` (mysql2's is
-   * `10_000`).
+   * (`phase: 'acquire'`) unless `acquireTimeout` fired first. mysql2's own is 10 s.
+   * @default 2_000
    */
   readonly connectTimeout?: number
   /**
@@ -62,28 +64,30 @@ export interface MysqlDialectOptions {
    * `ContactTimeoutError` (`phase: 'query'`) and the connection is destroyed, never given back
    * to the pool with a result still on its way (mysql2's own `timeout` option does exactly
    * that). Set it to the repository's `queryTimeout` or less: the repository keeps a query
-   * slot until the query settles, even after its callers were rejected. Default `5_000`.
-   * Applies to every query of the Kysely instance; streamed queries are not bounded.
+   * slot until the query settles, even after its callers were rejected. Applies to every
+   * query of the Kysely instance; streamed queries are not bounded.
+   * @default 5_000
    */
   readonly queryTimeout?: number
   /**
    * Limit the server itself puts on each statement, set once per new connection (MariaDB
    * `max_statement_time`; MySQL `max_execution_time`, which applies to SELECT only): a
    * client-side timeout leaves the query running on the server, this stops it there. A
-   * statement stopped this way fails with `ContactTimeoutError` (`phase: 'query'`).
-   * Default: `queryTimeout`. `0` leaves the server's setting alone. Cost: one `SET` per new
-   * connection.
+   * statement stopped this way fails with `ContactTimeoutError` (`phase: 'query'`). `0`
+   * leaves the server's setting alone. Cost: one `SET` per new connection.
+   * @default queryTimeout
    */
   readonly serverStatementTimeout?: number
   /**
    * Whether `ContactRepository` sends its select as a prepared statement (mysql2's
-   * `execute`) rather than through kysely as text. Default `true`: the server parses the
+   * `execute`) rather than through kysely as text. On by default: the server parses the
    * statement once per connection and mysql2 decodes binary rows, about 40% less Node CPU
    * per miss query. Each connection then holds at most `ceil(log2(maxBatchSize)) + 1` of the
    * repository's statements (11 at the default `maxBatchSize`), which count against the
    * server's `max_prepared_stmt_count` (16,382 by default, over all clients). Set `false`
    * behind a proxy that does not support prepared statements. Your own queries through
    * kysely are sent as text either way.
+   * @default true
    */
   readonly preparedStatements?: boolean
 }
@@ -99,10 +103,10 @@ export interface ResolvedMysqlDialectOptions {
   readonly preparedStatements: boolean
 }
 
-const KNOWN_OPTIONS = new Set<string>([
-  'connection', 'connectionLimit', 'acquireTimeout', 'connectTimeout', 'queryTimeout', 'serverStatementTimeout',
-  'preparedStatements',
-])
+const KNOWN_OPTIONS = optionNames<MysqlDialectOptions>({
+  connection: true, connectionLimit: true, acquireTimeout: true, connectTimeout: true, queryTimeout: true,
+  serverStatementTimeout: true, preparedStatements: true,
+})
 
 /** Driver defaults of a connection; see `MysqlDialectOptions.connection`. */
 const SAFE_DEFAULTS = {
@@ -120,10 +124,7 @@ export function resolveMysqlDialectOptions(options: MysqlDialectOptions): Resolv
   const connectTimeout = integerOption(options, 'connectTimeout', 2_000, 1, MAX_TIMER_DELAY)
   const queryTimeout = integerOption(options, 'queryTimeout', 5_000, 1, MAX_TIMER_DELAY)
   const serverStatementTimeout = integerOption(options, 'serverStatementTimeout', queryTimeout, 0, MAX_TIMER_DELAY)
-  const preparedStatements = options.preparedStatements ?? true
-  if (typeof preparedStatements !== 'boolean') {
-    throw new TypeError(`options.preparedStatements must be true or false; got ${describeValue(preparedStatements)}`)
-  }
+  const preparedStatements = booleanOption(options, 'preparedStatements', true)
   return {
     pool: {
       ...SAFE_DEFAULTS,

@@ -1,7 +1,7 @@
 import { MysqlDialect, type DialectAdapter } from 'kysely'
 import type { Pool } from 'mysql2'
 import type { StatementRunner } from '../contacts/statement-runner.js'
-import { checkOptionKeys } from '../validation/option-checks.js'
+import { checkOptionKeys, optionNames } from '../validation/option-checks.js'
 import { executePrepared } from './execute-prepared.js'
 import { PreparedMysqlAdapter } from './prepared-mysql-adapter.js'
 
@@ -15,7 +15,7 @@ export interface PreparedMysqlDialectConfig {
   readonly pool: Pool
 }
 
-const KNOWN_OPTIONS = new Set(['pool'])
+const KNOWN_OPTIONS = optionNames<PreparedMysqlDialectConfig>({ pool: true })
 
 /**
  * kysely's `MysqlDialect` over your own mysql2 pool, with one addition: `ContactRepository`

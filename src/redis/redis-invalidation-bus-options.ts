@@ -1,5 +1,12 @@
 import type { Redis } from 'ioredis'
-import { MAX_TIMER_DELAY, checkOptionKeys, integerOption } from '../validation/option-checks.js'
+import {
+  MAX_TIMER_DELAY,
+  checkOptionKeys,
+  hasMethods,
+  integerOption,
+  optionNames,
+  requiredStringOption,
+} from '../validation/option-checks.js'
 
 /**
  * Options of `createRedisInvalidationBus`. `publisher`, `subscriber` and `channel` are
@@ -34,28 +41,32 @@ export interface RedisInvalidationBusOptions {
   readonly channel: string
   /**
    * How often the bus publishes a ping on the channel and retries queued invalidations.
-   * Default `1_000`. Cost: each of N instances receives N pings per interval (about 30 bytes
-   * each), so 100 instances at the default cost each of them 100 tiny messages a second.
+   * Cost: each of N instances receives N pings per interval (about 30 bytes each), so 100
+   * instances at the default cost each of them 100 tiny messages a second.
+   * @default 1_000
    */
   readonly heartbeatInterval?: number
   /**
    * How long the bus may go without hearing one of its own pings before it tells its
    * repositories it can no longer promise delivery (they flush and cap new entries at their
    * `untrustedTtl` until it hears one again). The bound on staleness when a subscription dies
-   * silently. Must exceed `heartbeatInterval`. Default `3 * heartbeatInterval` (`3_000`);
-   * much shorter values flush caches on ordinary event-loop pauses.
+   * silently. Must exceed `heartbeatInterval`; much shorter values than the default flush
+   * caches on ordinary event-loop pauses.
+   * @default 3 * heartbeatInterval
    */
   readonly heartbeatTimeout?: number
   /**
    * How long a PUBLISH may go unanswered before its invalidation counts as failed and waits in
-   * the retry queue; bounds how long `invalidate()` can take. Default `2_000`.
+   * the retry queue; bounds how long `invalidate()` can take.
+   * @default 2_000
    */
   readonly publishTimeout?: number
   /**
    * Bound of the retry queue, in entries (one per contact ID, one per tenant-wide
    * invalidation). Beyond it, entries widen (a tenant's IDs become a tenant-wide invalidation,
-   * at worst everything becomes one full invalidation); nothing is dropped. Default `10_000`
-   * (about 1 MiB of heap at most).
+   * at worst everything becomes one full invalidation); nothing is dropped. Cost: about 1 MiB
+   * of heap at most at the default.
+   * @default 10_000
    */
   readonly maxQueued?: number
   /**
@@ -67,9 +78,10 @@ export interface RedisInvalidationBusOptions {
    * silent, every repository on the bus flushes and caps new entries at `untrustedTtl`, as
    * during a Redis outage. A new bus starts untrusted until the first healthy announcement.
    * The bound on staleness when the tailer dies silently. Must exceed the tailer's
-   * `statusInterval` (default 500) by a few intervals; `2_000` is a sound value.
-   * Default: `undefined`, no source required and `<channel>:source` not subscribed.
-   * Cost: one subscription more and, per instance, one tiny message per `statusInterval`.
+   * `statusInterval` (500 ms by default) by a few intervals; `2_000` is a sound value. Without
+   * it, no source is required and `<channel>:source` is not subscribed. Cost: one subscription
+   * more and, per instance, one tiny message per `statusInterval`.
+   * @default undefined (none)
    */
   readonly sourceTimeout?: number
 }
@@ -78,23 +90,21 @@ export interface RedisInvalidationBusOptions {
 export type ResolvedBusOptions = Required<Omit<RedisInvalidationBusOptions, 'sourceTimeout'>> &
   Pick<RedisInvalidationBusOptions, 'sourceTimeout'>
 
-const KNOWN_OPTIONS = new Set<string>([
-  'publisher', 'subscriber', 'channel', 'heartbeatInterval', 'heartbeatTimeout', 'publishTimeout', 'maxQueued',
-  'sourceTimeout',
-])
+const KNOWN_OPTIONS = optionNames<RedisInvalidationBusOptions>({
+  publisher: true, subscriber: true, channel: true, heartbeatInterval: true, heartbeatTimeout: true,
+  publishTimeout: true, maxQueued: true, sourceTimeout: true,
+})
 
 /** Applies defaults and validates, throwing a `TypeError` that names the first bad option. */
 export function resolveBusOptions(options: RedisInvalidationBusOptions): ResolvedBusOptions {
   checkOptionKeys(options, KNOWN_OPTIONS, 'createRedisInvalidationBus', 'an object with `publisher`, `subscriber` and `channel`')
-  const { publisher, subscriber, channel } = options
+  const { publisher, subscriber } = options
   if (!isConnection(publisher)) throw new TypeError('options.publisher must be an ioredis connection')
   if (!isConnection(subscriber)) throw new TypeError('options.subscriber must be an ioredis connection')
   if (subscriber === publisher) {
     throw new TypeError('options.subscriber must be a connection of its own (e.g. publisher.duplicate())')
   }
-  if (typeof channel !== 'string' || channel.length === 0) {
-    throw new TypeError('options.channel must be a non-empty string')
-  }
+  const channel = requiredStringOption(options, 'channel')
   const heartbeatInterval = integerOption(options, 'heartbeatInterval', 1_000, 1, MAX_TIMER_DELAY)
   const heartbeatTimeout = integerOption(options, 'heartbeatTimeout', 3 * heartbeatInterval, 2, MAX_TIMER_DELAY)
   if (heartbeatTimeout <= heartbeatInterval) {
@@ -117,14 +127,5 @@ export function resolveBusOptions(options: RedisInvalidationBusOptions): Resolve
 }
 
 function isConnection(value: unknown): value is Redis {
-  const candidate = value as Partial<Record<'publish' | 'subscribe' | 'on' | 'off', unknown>> | null | undefined
-  return (
-    typeof candidate === 'object' &&
-    candidate !== null &&
-    typeof candidate.publish === 'function' &&
-    typeof candidate.subscribe === 'function' &&
-    typeof candidate.on === 'function' &&
-    typeof candidate.off === 'function' &&
-    typeof (candidate as { status?: unknown }).status === 'string'
-  )
+  return hasMethods(value, ['publish', 'subscribe', 'on', 'off']) && typeof (value as { status?: unknown }).status === 'string'
 }

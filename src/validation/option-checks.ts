@@ -8,17 +8,19 @@ export const MAX_TIMER_DELAY = 2 ** 31 - 1
 
 /**
  * Throws a `TypeError` unless `options` is an object whose keys are all in `known`: a
- * misspelt option would otherwise leave its default silently in force.
+ * misspelt option would otherwise leave its default silently in force. `path` is how the
+ * message names the object (`options.lease` for a nested one).
  */
 export function checkOptionKeys(
   options: unknown,
   known: ReadonlySet<string>,
   owner: string,
   shape: string,
+  path = 'options',
 ): asserts options is object {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be ${shape}`)
+  if (typeof options !== 'object' || options === null) throw new TypeError(`${path} must be ${shape}`)
   for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new TypeError(`options.${key} is not an option of ${owner}`)
+    if (!known.has(key)) throw new TypeError(`${path}.${key} is not an option of ${owner}`)
   }
 }
 
@@ -83,4 +85,71 @@ export function functionOption<Options extends object, Name extends keyof Option
     throw new TypeError(`options.${name} must be a function; got ${describeValue(value)}`)
   }
   return value as Options[Name] | undefined
+}
+
+/**
+ * `options[name]`, `undefined` when it is absent; a `TypeError` unless an object with every
+ * method in `methods`. What is checked is the shape the package calls, not a class, so that
+ * a test double or another implementation fits. `kind` names what is expected, for the message.
+ */
+export function methodsOption<Options extends object, Name extends keyof Options & string>(
+  options: Options,
+  name: Name,
+  methods: readonly string[],
+  kind?: string,
+): Options[Name] | undefined {
+  return options[name] === undefined ? undefined : requiredMethodsOption(options, name, methods, kind)
+}
+
+/** As {@link methodsOption}, for an option that must be there. */
+export function requiredMethodsOption<Options extends object, Name extends keyof Options & string>(
+  options: Options,
+  name: Name,
+  methods: readonly string[],
+  kind?: string,
+): NonNullable<Options[Name]> {
+  const value: unknown = options[name]
+  if (!hasMethods(value, methods)) {
+    const list = methods.map((method) => `${method}()`)
+    const described = list.length === 1 ? `a ${list.join('')} method` : `${list.slice(0, -1).join(', ')} and ${list.at(-1) ?? ''} methods`
+    throw new TypeError(`options.${name} must have ${described}${kind === undefined ? '' : ` (${kind})`}`)
+  }
+  return value as NonNullable<Options[Name]>
+}
+
+/** Whether `value` is an object (or function) with a function under each of `methods`. */
+export function hasMethods(value: unknown, methods: readonly string[]): boolean {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false
+  const record = value as Record<string, unknown>
+  return methods.every((method) => typeof record[method] === 'function')
+}
+
+/** `options[name]`, `undefined` when it is absent; a `TypeError` unless one of `allowed`. */
+export function oneOfOption<Options extends object, Name extends keyof Options & string>(
+  options: Options,
+  name: Name,
+  allowed: readonly NonNullable<Options[Name]>[],
+): Options[Name] | undefined {
+  const value: unknown = options[name]
+  if (value !== undefined && !(allowed as readonly unknown[]).includes(value)) {
+    throw new TypeError(`options.${name} must be one of ${allowed.map((item) => describeValue(item)).join(', ')}; got ${describeValue(value)}`)
+  }
+  return value as Options[Name] | undefined
+}
+
+/** `options[name]`; a `TypeError` unless a non-empty string. For the required names of a store, a channel, a key. */
+export function requiredStringOption<Options extends object>(options: Options, name: keyof Options & string): string {
+  const value: unknown = options[name]
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`options.${name} must be a non-empty string; got ${describeValue(value)}`)
+  }
+  return value
+}
+
+/** `options[name]`, or `fallback` when it is absent; a `TypeError` unless `true` or `false`. */
+export function booleanOption<Options extends object>(options: Options, name: keyof Options & string, fallback: boolean): boolean {
+  const value: unknown = options[name]
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') throw new TypeError(`options.${name} must be true or false; got ${describeValue(value)}`)
+  return value
 }

@@ -187,7 +187,7 @@ describe('failureProblem (pure mapping by code)', () => {
     [new ContactQueryError(1, 2, new Error('no code at all')), 500, undefined],
     // Matched on the code, not the class: another copy of the library, a wrapper.
     [{ code: 'ERR_CONTACTS_TIMEOUT', message: 'anything' }, 503, '4'],
-    [new ContactRowError('Column email is not a string'), 500, undefined],
+    [new ContactRowError('Column email is not a string', { tenantId: 1, id: 7, column: 'email' }), 500, undefined],
     [Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 500, undefined],
     [new TypeError('x is undefined'), 500, undefined],
     ['a string', 500, undefined],

@@ -87,18 +87,21 @@ describe('the batch contract', () => {
   })
 
   it('G-ROW-INTEGRITY, G-TENANT-ISOLATION: rule 4: rows must be a subset of the asked IDs, each once, all of the batch tenant', async () => {
-    const cases: [string, (ids: readonly number[]) => ContactRow[]][] = [
-      ['a row not asked for', (ids) => [...ids.map((id) => row(1, id)), row(1, 99)]],
-      ['a row twice', (ids) => [row(1, ids[0] as number), row(1, ids[0] as number)]],
-      ["another tenant's row", (ids) => [row(2, ids[0] as number)]],
+    // The error's data fields name the batch's tenant, the row and the column at fault.
+    const cases: [(ids: readonly number[]) => ContactRow[], Pick<ContactRowError, 'tenantId' | 'id' | 'column'>][] = [
+      [(ids) => [...ids.map((id) => row(1, id)), row(1, 99)], { tenantId: 1, id: 99, column: 'id' }],
+      [(ids) => [row(1, ids[0] as number), row(1, ids[0] as number)], { tenantId: 1, id: 10, column: 'id' }],
+      [(ids) => [row(2, ids[0] as number)], { tenantId: 1, id: 10, column: 'tenant_id' }],
     ]
-    for (const [, rows] of cases) {
+    for (const [rows, fields] of cases) {
       const { loader, queries, filled } = setup()
       const load = loader.enqueue(1, 10, true)
       loader.enqueue(1, 11, true)
       await tick()
       queries[0]?.resolve(rows(queries[0].ids))
-      expect(await outcome(load.batch)).toBeInstanceOf(ContactRowError)
+      const error = await outcome(load.batch)
+      expect(error).toBeInstanceOf(ContactRowError)
+      expect(error).toMatchObject(fields)
       expect(load.row).toBeUndefined()
       expect(filled).toEqual([])
     }

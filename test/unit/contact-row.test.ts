@@ -24,6 +24,19 @@ describe('G-ROW-INTEGRITY: decodeContactRow', () => {
     expect(() => decodeContactRow(row, 4)).toThrow('A row of tenant 3 came back for tenant 4')
   })
 
+  it("names the batch's tenant, the row's ID and the column at fault as data", () => {
+    expect(() => decodeContactRow(row, 4)).toThrow(expect.objectContaining({ tenantId: 4, id: 7, column: 'tenant_id' }))
+    expect(() => decodeContactRow(contactRowOf({ ...record, email: 42 }), 3)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONTACTS_INVALID_ROW', tenantId: 3, id: 7, column: 'email' }),
+    )
+  })
+
+  it('leaves the ID undefined when the id column itself cannot be read', () => {
+    expect(() => decodeContactRow(contactRowOf({ ...record, id: '7 ' }), 3)).toThrow(
+      expect.objectContaining({ tenantId: 3, id: undefined, column: 'id' }),
+    )
+  })
+
   it('reads columns by position, in the order the select lists them', () => {
     expect(row).toEqual(CONTACT_COLUMNS.map((column) => record[column]))
   })
@@ -62,7 +75,7 @@ describe('G-ROW-INTEGRITY: toId', () => {
     ['1234567890123456', 1234567890123456],
     [9007199254740991n, Number.MAX_SAFE_INTEGER],
   ])('accepts %s', (value, expected) => {
-    expect(toId(value, 'id')).toBe(expected)
+    expect(toId(value, 'id', 3, row)).toBe(expected)
   })
 
   it.each([
@@ -87,7 +100,7 @@ describe('G-ROW-INTEGRITY: toId', () => {
     [Number.NaN],
     [Infinity],
   ])('refuses %s instead of rounding or coercing it', (value) => {
-    expect(() => toId(value, 'id')).toThrow(ContactRowError)
+    expect(() => toId(value, 'id', 3, row)).toThrow(ContactRowError)
   })
 })
 
@@ -100,14 +113,14 @@ describe('G-ROW-INTEGRITY: toUtcIsoString', () => {
     ['2026-03-01T12:00:00+00:00', '2026-03-01T12:00:00.000Z'],
     ['2026-03-01 12:00:00.250', '2026-03-01T12:00:00.250Z'],
   ])('rewrites %s', (input, expected) => {
-    expect(toUtcIsoString(input, 'created_at')).toBe(expected)
+    expect(toUtcIsoString(input, 'created_at', 3, row)).toBe(expected)
   })
 
   it('takes a Date as the instant it is', () => {
-    expect(toUtcIsoString(new Date(Date.UTC(2026, 2, 1, 12)), 'created_at')).toBe('2026-03-01T12:00:00.000Z')
+    expect(toUtcIsoString(new Date(Date.UTC(2026, 2, 1, 12)), 'created_at', 3, row)).toBe('2026-03-01T12:00:00.000Z')
   })
 
   it.each([['2026-03-01 12:00:00+01:00'], ['2026-03-01'], [1_700_000_000_000]])('refuses %s', (value) => {
-    expect(() => toUtcIsoString(value, 'created_at')).toThrow(ContactRowError)
+    expect(() => toUtcIsoString(value, 'created_at', 3, row)).toThrow(ContactRowError)
   })
 })
