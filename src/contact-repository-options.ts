@@ -36,7 +36,7 @@ export interface ContactRepositoryOptions {
   readonly table?: string
   /**
    * Most entries (rows and "not found" markers) held over all tenants.
-   * Cost: about 60 bytes per cached contact besides the contact itself (433 B per contact in
+   * Cost: about 60 bytes per cached contact besides the contact itself (437 B per contact in
    * all at 1M entries, measured by the memory benchmark), and a frequency sketch of 8 to 16
    * bytes per entry of `maxEntries`, allocated at the first miss.
    * @default 100_000
