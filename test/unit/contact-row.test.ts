@@ -51,6 +51,20 @@ describe('decodeContactRow', () => {
       expect.objectContaining({ code: 'ERR_CONTACTS_INVALID_ROW' }),
     )
   })
+  // The message names the column and says what was wrong: it is what an operator reads in the log.
+  it.each([
+    ['id', 'x', 'Column id is not a positive safe integer: x'],
+    ['first_name', 5, 'Column first_name is not a string or NULL (got number)'],
+    ['last_name', 5, 'Column last_name is not a string or NULL (got number)'],
+    ['company_name', 5, 'Column company_name is not a string or NULL (got number)'],
+    ['email', 5, 'Column email is not a string or NULL (got number)'],
+    ['phone', 5, 'Column phone is not a string or NULL (got number)'],
+    ['type', null, 'Column type is not a string (got object)'],
+    ['created_at', 'nope', 'Column created_at is not a date-time: nope'],
+    ['updated_at', 'nope', 'Column updated_at is not a date-time: nope'],
+  ])('says which column is wrong and why: %s', (column, value, message) => {
+    expect(() => decodeContactRow(contactRowOf({ ...record, [column]: value }), 3)).toThrow(message)
+  })
 })
 
 describe('toId', () => {
@@ -86,6 +100,7 @@ describe('toId', () => {
     [-1n],
     [Number.NaN],
     [Infinity],
+    [true], // compares above 0n and converts to 1: only a bigint may take that path
   ])('refuses %s instead of rounding or coercing it', (value) => {
     expect(() => toId(value, 'id')).toThrow(ContactRowError)
   })
@@ -107,7 +122,8 @@ describe('toUtcIsoString', () => {
     expect(toUtcIsoString(new Date(Date.UTC(2026, 2, 1, 12)), 'created_at')).toBe('2026-03-01T12:00:00.000Z')
   })
 
-  it.each([['2026-03-01 12:00:00+01:00'], ['2026-03-01'], [1_700_000_000_000]])('refuses %s', (value) => {
+  // The fourth is 23 characters long, the length of 'YYYY-MM-DD hh:mm:ss.mmm', and nothing like it.
+  it.each([['2026-03-01 12:00:00+01:00'], ['2026-03-01'], [1_700_000_000_000], ['x'.repeat(23)]])('refuses %s', (value) => {
     expect(() => toUtcIsoString(value, 'created_at')).toThrow(ContactRowError)
   })
 })
