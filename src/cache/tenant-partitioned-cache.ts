@@ -501,7 +501,8 @@ export class TenantPartitionedCache {
     else this.#next[tail] = slot
     this.#tail[region] = slot
     this.#region[slot] = region
-    ;(this.#size[region] as number)++
+    // Not `(x as number)++`: Stryker's instrumenter drops those parentheses, and the mutant does not parse.
+    this.#size[region] = (this.#size[region] as number) + 1
   }
 
   #unlink(slot: number): void {
@@ -512,7 +513,7 @@ export class TenantPartitionedCache {
     else this.#next[prev] = next
     if (next === NIL) this.#tail[region] = prev
     else this.#prev[next] = prev
-    ;(this.#size[region] as number)--
+    this.#size[region] = (this.#size[region] as number) - 1
   }
 
   #moveToEnd(slot: number, region: number): void {

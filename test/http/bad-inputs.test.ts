@@ -3,6 +3,7 @@
 // problem+json, exact field, no SQL and no cache change.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ContactRepository } from '../../src/index.js'
+import { formatFieldPath, validateGetManyRequest } from '../../src/http/validate-get-many-request.js'
 import { BACKENDS, openBackend, seed, type BackendName, type TestBackend } from '../helpers/backends.js'
 import { INVALID_BODIES, ids } from './helpers/bad-bodies.js'
 import { expectProblem, fieldsOf } from './helpers/problem-assertions.js'
@@ -112,5 +113,52 @@ describe.each(combos)('G-HTTP-CONTRACT: bad inputs through %s, on %s', (adapter,
     const thousand = await post(server.url, '{"ids":[1e3]}')
     expect(thousand.status).toBe(200)
     expect((thousand.body as { data: { id: number }[] }).data.map((c) => c.id)).toEqual([1000])
+  })
+})
+
+// The checks behind the 422s above, called directly: what a body with extra fields is told, how
+// the count of problems is kept past the 20 that are listed, and how a nested field is named.
+// Each of these let a planted bug through when only the HTTP tests ran (docs/mutation-testing.md).
+describe('validateGetManyRequest, called directly', () => {
+  const unknownKeys = (count: number): Record<string, number> =>
+    Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, i]))
+
+  it('refuses valid IDs next to an unknown field, naming the field', () => {
+    expect(validateGetManyRequest({ ids: [1, 2], extra: true })).toEqual({
+      ok: false,
+      errors: [{ field: 'extra', code: 'unrecognized_key', message: 'Unknown field; it is not part of the request' }],
+      total: 1,
+    })
+  })
+
+  it('reports the unknown fields next to too many IDs, and counts those past the 20 listed', () => {
+    const result = validateGetManyRequest({ ids: Array.from({ length: 51 }, (_, i) => i + 1), ...unknownKeys(25) })
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.total).toBe(26)
+    expect(result.errors.map((error) => `${error.field} ${error.code}`)).toEqual([
+      'ids too_many_items',
+      ...Array.from({ length: 19 }, (_, i) => `k${i} unrecognized_key`),
+    ])
+  })
+
+  it('lists 20 of 25 unknown fields and counts all 25', () => {
+    const result = validateGetManyRequest({ ids: [1], ...unknownKeys(25) })
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.total).toBe(25)
+    expect(result.errors.map((error) => error.field)).toEqual(Array.from({ length: 20 }, (_, i) => `k${i}`))
+  })
+
+  it('counts one problem per bad ID', () => {
+    const result = validateGetManyRequest({ ids: [0, -1, 1.5] })
+    expect(result).toMatchObject({ ok: false, total: 3 })
+  })
+
+  it('names a nested field with dots, an index in brackets and an odd key quoted', () => {
+    expect(formatFieldPath(['meta', 'request_id'])).toBe('meta.request_id')
+    expect(formatFieldPath(['ids', 3])).toBe('ids[3]')
+    expect(formatFieldPath(['a b', 'c'])).toBe('["a b"].c')
+    expect(formatFieldPath([])).toBe('')
   })
 })

@@ -64,6 +64,20 @@ describe('G-ROW-INTEGRITY: decodeContactRow', () => {
       expect.objectContaining({ code: 'ERR_CONTACTS_INVALID_ROW' }),
     )
   })
+  // The message names the column and says what was wrong: it is what an operator reads in the log.
+  it.each([
+    ['id', 'x', 'Column id is not a positive safe integer: x'],
+    ['first_name', 5, 'Column first_name is not a string or NULL (got number)'],
+    ['last_name', 5, 'Column last_name is not a string or NULL (got number)'],
+    ['company_name', 5, 'Column company_name is not a string or NULL (got number)'],
+    ['email', 5, 'Column email is not a string or NULL (got number)'],
+    ['phone', 5, 'Column phone is not a string or NULL (got number)'],
+    ['type', null, 'Column type is not a string (got object)'],
+    ['created_at', 'nope', 'Column created_at is not a date-time: nope'],
+    ['updated_at', 'nope', 'Column updated_at is not a date-time: nope'],
+  ])('says which column is wrong and why: %s', (column, value, message) => {
+    expect(() => decodeContactRow(contactRowOf({ ...record, [column]: value }), 3)).toThrow(message)
+  })
 })
 
 describe('G-ROW-INTEGRITY: toId', () => {
@@ -99,6 +113,7 @@ describe('G-ROW-INTEGRITY: toId', () => {
     [-1n],
     [Number.NaN],
     [Infinity],
+    [true], // compares above 0n and converts to 1: only a bigint may take that path
   ])('refuses %s instead of rounding or coercing it', (value) => {
     expect(() => toId(value, 'id', 3, row)).toThrow(ContactRowError)
   })
@@ -120,7 +135,8 @@ describe('G-ROW-INTEGRITY: toUtcIsoString', () => {
     expect(toUtcIsoString(new Date(Date.UTC(2026, 2, 1, 12)), 'created_at', 3, row)).toBe('2026-03-01T12:00:00.000Z')
   })
 
-  it.each([['2026-03-01 12:00:00+01:00'], ['2026-03-01'], [1_700_000_000_000]])('refuses %s', (value) => {
+  // The fourth is 23 characters long, the length of 'YYYY-MM-DD hh:mm:ss.mmm', and nothing like it.
+  it.each([['2026-03-01 12:00:00+01:00'], ['2026-03-01'], [1_700_000_000_000], ['x'.repeat(23)]])('refuses %s', (value) => {
     expect(() => toUtcIsoString(value, 'created_at', 3, row)).toThrow(ContactRowError)
   })
 })

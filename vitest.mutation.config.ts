@@ -1,0 +1,47 @@
+import { defineConfig } from 'vitest/config'
+
+/**
+ * The test files Stryker runs against each mutant (`npm run mutation`, see stryker.config.mjs).
+ *
+ * Standalone on purpose: it repeats the two settings of vitest.config.ts that the tests need
+ * (the `paths` resolution and the MariaDB check) instead of importing that file, so that
+ * reshaping the main config (into vitest projects, for one) does not change what a mutation
+ * run executes. Stryker's vitest runner forces its own pool (`threads`, one worker), so the
+ * main config's pool and worker settings would be overridden here anyway.
+ */
+export default defineConfig({
+  resolve: { tsconfigPaths: true },
+  test: {
+    include: ['test/**/*.test.ts'],
+    /**
+     * Left out of mutation runs: each is slow per run, and every mutant it covers would rerun it.
+     * They are not needed for the score of the core: the mutated code is exercised by the
+     * in-process suites that remain.
+     * - test/binlog: starts a binlog stream per test, fleets of child processes, waits on the
+     *   server's replication events; it tests src/binlog, which the core's targets do not cover.
+     * - test/redis/processes and propagation: five-process fleets and a timed propagation run.
+     * - test/faults/database-slow: waits out slowed queries on purpose (about 9 s a run).
+     * - test/package: builds and imports the packed entry points.
+     * - test/bench: the benchmarks' own helpers (trace replay, simulations), not src/.
+     * - test/http/demo: starts the demo server as a child process.
+     * - test/mysql/prepared-statements: restarts sessions and waits on the server's statement cache.
+     */
+    exclude: [
+      'test/binlog/**',
+      'test/redis/processes.test.ts',
+      'test/redis/propagation.test.ts',
+      'test/faults/database-slow.test.ts',
+      'test/package/**',
+      'test/bench/**',
+      'test/http/demo.test.ts',
+      'test/mysql/prepared-statements.test.ts',
+    ],
+    // Tells the few tests too slow under instrumentation to stand aside (each says why).
+    env: { MUTATION_RUN: '1' },
+    // Same check as `npm test`: a database suite that cannot reach its server fails, never skips.
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    allowOnly: false,
+  },
+})
