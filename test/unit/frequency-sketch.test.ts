@@ -61,3 +61,23 @@ describe('hashKey', () => {
     for (const count of buckets) expect(count).toBeGreaterThan(800)
   })
 })
+
+describe('FrequencySketch aging period', () => {
+  it('is ten accesses per entry of capacity, and never shorter than for a 128-entry cache', () => {
+    expect(new FrequencySketch(10_000).sampleSize).toBe(100_000)
+    expect(new FrequencySketch(20).sampleSize).toBe(1_280)
+  })
+
+  it('restarts each period from half the accesses counted, less half an access per odd counter', () => {
+    // One key asked for every time: its four counters saturate at 15 (odd), so the first aging
+    // leaves (1,280 - 4 / 4) >>> 1 = 639 accesses counted and the next comes 641 later.
+    const sketch = new FrequencySketch(128)
+    const hash = hashKey(1, 1)
+    let first = 0
+    while (!sketch.increment(hash)) first++
+    expect(first + 1).toBe(1_280)
+    let second = 0
+    while (!sketch.increment(hash)) second++
+    expect(second + 1).toBe(641)
+  })
+})

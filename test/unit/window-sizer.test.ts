@@ -28,6 +28,14 @@ describe('WindowSizer', () => {
     expect(sizer.missed(1)).toBe(-1)
   })
 
+  it('divides, never multiplies: 40 victims against 2 refusals left grow the window by 20', () => {
+    const sizer = new WindowSizer(1000)
+    for (let hash = 1; hash <= 40; hash++) sizer.evicted(hash)
+    for (let hash = 100; hash <= 102; hash++) sizer.refused(hash)
+    expect(sizer.missed(100)).toBe(20)
+    expect(sizer.missed(1)).toBe(-1) // 2 refusals against 39 victims: at least one
+  })
+
   it('remembers the last tenth of the capacity on each side', () => {
     const sizer = new WindowSizer(100)
     for (let hash = 1; hash <= 11; hash++) sizer.refused(hash)
@@ -126,6 +134,16 @@ describe('GhostList', () => {
       ),
       { numRuns: 200 },
     )
+  })
+
+  it('stays bounded when keys are forgotten as fast as they are remembered (the list never overflows)', () => {
+    const list = new GhostList(100)
+    for (let key = 0; key < 100_000; key++) {
+      list.remember(key)
+      list.forget(key)
+    }
+    expect(list.size).toBe(0)
+    expect(list.queued).toBeLessThanOrEqual(2 * 100 + 64 + 1)
   })
 
   it('holds a bounded queue through a million rememberings', () => {
