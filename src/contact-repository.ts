@@ -157,6 +157,9 @@ interface Counters {
  * ID already in flight or starts one, so that `getMany`'s loop stays small enough for the
  * engine to inline the cache's read in it (the hit path).
  */
+/** Longest call whose record offsets buffer `getMany` keeps between calls (4 KiB). */
+const MAX_KEPT_SLOTS = 1024
+
 class PendingAnswers {
   readonly ids: number[] = []
   readonly answers: (Contact | null | PendingLoad)[] = []
@@ -283,7 +286,8 @@ export class ContactRepository {
    * could not be loaded; with `ContactAbortError` when `options.signal` fires.
    */
   // The record offsets of the call being read (TenantPartitionedCache.locate); grown to the
-  // longest call, reused: getMany reads the cache synchronously, so calls never share it.
+  // longest call up to MAX_KEPT_SLOTS, reused: getMany reads the cache synchronously, so calls
+  // never share it.
   #slots = new Int32Array(64)
 
   getMany(tenantId: number, ids: readonly number[], options?: GetManyOptions): Promise<GetManyResult> {
@@ -316,7 +320,12 @@ export class ContactRepository {
     let hits = 0
     let negativeHits = 0
     let slots = this.#slots
-    if (slots.length < list.length) slots = this.#slots = new Int32Array(list.length)
+    if (slots.length < list.length) {
+      // Kept for later calls up to a size a request handler asks for; a bulk call's own buffer
+      // is left to the collector rather than held by the repository for good.
+      slots = new Int32Array(list.length)
+      if (list.length <= MAX_KEPT_SLOTS) this.#slots = slots
+    }
     if (fill) cache.locate(index, list, slots)
     for (let i = 0; i < list.length; i++) {
       const id = list[i] as number
