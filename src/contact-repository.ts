@@ -276,6 +276,11 @@ export class ContactRepository {
     this.#unsubscribe = resolved.bus?.subscribe(this.#subscriber)
   }
 
+  // The record offsets of the call being read (TenantPartitionedCache.locate); grown to the
+  // longest call up to MAX_KEPT_SLOTS, reused: getMany reads the cache synchronously, so calls
+  // never share it.
+  #slots = new Int32Array(64)
+
   /**
    * Returns the tenant's contacts for `ids`: `rows` in request order (duplicates collapsed to
    * their first position) and `missing`, the IDs not found for this tenant, also in order.
@@ -285,11 +290,6 @@ export class ContactRepository {
    * `ContactQueryError`, `ContactTimeoutError` or `ContactOverloadError` when the misses
    * could not be loaded; with `ContactAbortError` when `options.signal` fires.
    */
-  // The record offsets of the call being read (TenantPartitionedCache.locate); grown to the
-  // longest call up to MAX_KEPT_SLOTS, reused: getMany reads the cache synchronously, so calls
-  // never share it.
-  #slots = new Int32Array(64)
-
   getMany(tenantId: number, ids: readonly number[], options?: GetManyOptions): Promise<GetManyResult> {
     let mode: CacheMode
     try {
