@@ -80,4 +80,26 @@ describe('FrequencySketch aging period', () => {
     while (!sketch.increment(hash)) second++
     expect(second + 1).toBe(641)
   })
+
+  it("adds to a key's four counters and to no other counter", () => {
+    // Counted through aging, which sees every counter: one access to each of 8 keys, in blocks
+    // 0, 2, ..., 14 of the table (16 blocks at capacity 128), makes 32 counters odd (each key's
+    // four are in four different quarters of its block), so the first aging leaves
+    // (1,280 - 32 / 4) >>> 1 = 636 accesses and the next comes 644 later. A fifth counter
+    // written per key (a loop running once too often spills into the next, empty block) makes
+    // 40 odd counters: 635 left, and the next aging 645 later.
+    const sketch = new FrequencySketch(128)
+    const keys: number[] = []
+    for (let id = 1; keys.length < 8; id++) {
+      const hash = hashKey(1, id)
+      const block = hash & 15
+      if (block % 2 === 0 && !keys.some((key) => (key & 15) === block)) keys.push(hash)
+    }
+    for (const key of keys) sketch.increment(key)
+    expect(sketch.countAccesses(1_280 - 8 - 1)).toBe(false)
+    expect(sketch.countAccesses(1)).toBe(true)
+    let next = 1
+    while (!sketch.countAccesses(1)) next++
+    expect(next).toBe(644)
+  })
 })
