@@ -88,10 +88,10 @@ export class GetManyEndpoint<Request> {
 
   /** Answers one request (the steps above). Never rejects. */
   async respond(request: Request, incomingRequestId: unknown): Promise<GetManyHttpResponse> {
-    let requestId: string | undefined
+    // Outside the try: requestId never throws, so every answer below, a failure's too, has one.
+    const requestId = this.requestId(incomingRequestId)
     let tenantId: number | undefined
     try {
-      requestId = this.requestId(incomingRequestId)
       let auth: unknown = this.#sources.authenticate(request)
       if (isPromiseLike(auth)) auth = await auth
       if (auth === null || auth === undefined) {
@@ -127,21 +127,27 @@ export class GetManyEndpoint<Request> {
       // Contacts are personal data: no shared cache may keep them, nor problems about them.
       return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-request-id': requestId }, body }
     } catch (error) {
-      return this.fail(error, requestId ?? this.requestId(undefined), tenantId)
+      return this.fail(error, requestId, tenantId)
     }
   }
 
   /**
    * The request ID of the response to a request that sent `incoming` as `X-Request-Id`: that
    * one when usable, otherwise a fresh one (a UUID, should `generateRequestId` return something
-   * unusable). A header sent twice arrives as an array (or, from node:http, joined with ", "):
-   * not one ID, so replaced.
+   * unusable or throw). A header sent twice arrives as an array (or, from node:http, joined with
+   * ", "): not one ID, so replaced. Never throws: the endpoint never rejects.
    */
   requestId(incoming: unknown): string {
     if (typeof incoming === 'string' && USABLE_REQUEST_ID.test(incoming)) return incoming
     const generate = this.#options.generateRequestId
     if (generate === undefined) return randomUUID()
-    const generated = generate()
+    let generated: unknown
+    try {
+      generated = generate()
+    } catch {
+      // The caller's generator failed: the request still gets an ID, and an answer.
+      return randomUUID()
+    }
     return typeof generated === 'string' && USABLE_REQUEST_ID.test(generated) ? generated : randomUUID()
   }
 

@@ -60,7 +60,7 @@ export interface GetManyHandlerOptions {
   readonly wwwAuthenticate?: string
   /**
    * Makes a request ID when the request has no usable `X-Request-Id`. A result that is not
-   * 1-128 visible ASCII characters is replaced by a UUID. Cost: one call per request without
+   * 1-128 visible ASCII characters, or a throw, is replaced by a UUID. Cost: one call per request without
    * an ID.
    * @default crypto.randomUUID
    */

@@ -106,12 +106,23 @@ describe.each(BACKENDS)('G-HTTP-CONTRACT: createGetManyHandler on %s', (name) =>
     expect(await idOf(undefined)).not.toBe(await idOf(undefined))
   })
 
-  it('uses generateRequestId, falling back to a UUID when it returns something unusable', async () => {
+  it('uses generateRequestId, falling back to a UUID when it returns something unusable or throws', async () => {
     let n = 0
     const counting = createGetManyHandler(repository, { generateRequestId: () => `gen-${++n}` })
     expect((await counting({ body: { ids: [1] }, auth: READER })).headers['x-request-id']).toBe('gen-1')
     const broken = createGetManyHandler(repository, { generateRequestId: () => 'not usable' })
     expect((await broken({ body: { ids: [1] }, auth: READER })).headers['x-request-id']).toMatch(UUID)
+    // A generator that throws must not make the handler reject (it never does): the answer
+    // is the one the request deserves, under a UUID.
+    const throwing = createGetManyHandler(repository, {
+      generateRequestId: () => {
+        throw new Error('generator down')
+      },
+    })
+    const answer = await throwing({ body: { ids: [1] }, auth: READER })
+    expect(answer.status).toBe(200)
+    expect(answer.headers['x-request-id']).toMatch(UUID)
+    expect((answer.body as { meta: { request_id: string } }).meta.request_id).toBe(answer.headers['x-request-id'])
   })
 
   it('G-HTTP-AUTH: answers 401 without auth, with WWW-Authenticate, before anything else', async () => {
