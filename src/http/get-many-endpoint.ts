@@ -145,8 +145,7 @@ export class GetManyEndpoint<Request> {
     try {
       generated = generate()
     } catch {
-      // The caller's generator failed: the request still gets an ID, and an answer.
-      return randomUUID()
+      // The caller's generator failed: left undefined, replaced below like any unusable ID.
     }
     return typeof generated === 'string' && USABLE_REQUEST_ID.test(generated) ? generated : randomUUID()
   }

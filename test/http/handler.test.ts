@@ -189,12 +189,29 @@ describe.each(BACKENDS)('G-HTTP-CONTRACT: createGetManyHandler on %s', (name) =>
     const seen: unknown[] = []
     const getMany = createGetManyHandler(repository, { onError: (error, context) => seen.push([error, context]) })
     const statements = await backend.selectCount()
-    for (const auth of [{ tenantId: 0, scopes: ['contacts:read'] }, { tenantId: '1', scopes: ['contacts:read'] }, { tenantId: 1, scopes: 'contacts:read' }]) {
+    // Each is refused by the shape check itself, whose TypeError says what auth must be; none
+    // may get as far as using its scopes (a string's or a plain object's missing `has`).
+    const malformed = [
+      'a bearer token',
+      42,
+      { tenantId: 0, scopes: ['contacts:read'] },
+      { tenantId: '1', scopes: ['contacts:read'] },
+      { tenantId: 1, scopes: 'contacts:read' },
+      { tenantId: 1, scopes: null },
+      { tenantId: 1, scopes: {} },
+      { tenantId: 1, scopes: { has: 'contacts:read' } },
+    ]
+    for (const auth of malformed) {
       const response = await getMany({ body: { ids: [1] }, auth: auth as never, requestId: 'bad-auth' })
       expect(response).toMatchObject({ status: 500, body: { type: 'urn:contact-repository:problem:internal-error', request_id: 'bad-auth' } })
     }
-    expect(seen).toHaveLength(3)
-    expect(seen[0]).toEqual([expect.any(TypeError), { requestId: 'bad-auth', status: 500, tenantId: undefined }])
+    expect(seen).toHaveLength(malformed.length)
+    for (const report of seen) {
+      expect(report).toEqual([expect.any(TypeError), { requestId: 'bad-auth', status: 500, tenantId: undefined }])
+      expect(((report as unknown[])[0] as TypeError).message).toBe(
+        'auth must be { tenantId: a positive safe integer, scopes: an array or Set of strings }',
+      )
+    }
     expect(await backend.selectCount()).toBe(statements)
   })
 
@@ -231,5 +248,24 @@ describe('createGetManyHandler options', () => {
 
   it('refuses a repository without getMany', () => {
     expect(() => createGetManyHandler({} as never)).toThrow(TypeError)
+    expect(() => createGetManyHandler({} as never)).toThrow('repository must have a getMany() method')
+  })
+
+  it("says in a 422's detail how many problems the body has, and when only the first are listed", async () => {
+    const getMany = createGetManyHandler(repository)
+    const detailOf = async (ids: unknown[]): Promise<unknown> =>
+      ((await getMany({ body: { ids }, auth: READER })).body as { detail: unknown }).detail
+    expect(await detailOf(['a'])).toBe('The request body has 1 problem; see errors.')
+    expect(await detailOf(['a', 'b'])).toBe('The request body has 2 problems; see errors.')
+    // At most 20 problems are listed: exactly 20 needs no remark, 21 does.
+    expect(await detailOf(Array.from({ length: 20 }, () => 'x'))).toBe('The request body has 20 problems; see errors.')
+    expect(await detailOf(Array.from({ length: 21 }, () => 'x'))).toBe(
+      'The request body has 21 problems; see errors. Only the first 20 are listed.',
+    )
+  })
+
+  it("answers 401 with a detail that says what is missing", async () => {
+    const response = await createGetManyHandler(repository)({ body: { ids: [1] }, auth: null })
+    expect(response.body).toMatchObject({ status: 401, detail: 'This endpoint needs an authenticated caller.' })
   })
 })
