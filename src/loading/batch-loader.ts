@@ -49,8 +49,6 @@ export class PendingLoad {
 /** One query's worth of pending loads of one tenant. */
 export class Batch {
   readonly tenantId: number
-  /** Whether its loads are registered as in flight (false for cache-bypassing reads). */
-  readonly shared: boolean
   readonly loads: PendingLoad[] = []
   /** Set when the query is about to be sent; see rule 6. */
   sent = false
@@ -68,9 +66,8 @@ export class Batch {
   resolve!: () => void
   reject!: (error: ContactRepositoryError) => void
 
-  constructor(tenantId: number, shared: boolean) {
+  constructor(tenantId: number) {
     this.tenantId = tenantId
-    this.shared = shared
     this.done = new Promise<void>((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject
@@ -177,7 +174,7 @@ export class BatchLoader {
     let batch: Batch | undefined
     for (const id of ids) {
       if (batch === undefined || batch.loads.length >= this.#deps.maxBatchSize) {
-        batch = new Batch(tenantId, false)
+        batch = new Batch(tenantId)
         this.#schedule(batch)
       }
       const load = new PendingLoad(id, batch, false)
@@ -222,7 +219,7 @@ export class BatchLoader {
   #openBatch(tenantId: number): Batch {
     let batch = this.#open.get(tenantId)
     if (batch === undefined || batch.loads.length >= this.#deps.maxBatchSize) {
-      batch = new Batch(tenantId, true)
+      batch = new Batch(tenantId)
       this.#open.set(tenantId, batch)
       this.#schedule(batch)
     }
@@ -303,7 +300,7 @@ export class BatchLoader {
     const fillable: PendingLoad[] = []
     for (const load of batch.loads) {
       load.row ??= null
-      if (batch.shared) this.#release(batch.tenantId, load)
+      this.#release(batch.tenantId, load)
       if (load.fill && !load.detached) fillable.push(load)
     }
     if (fillable.length > 0) this.#deps.fill(batch, fillable)
@@ -314,12 +311,13 @@ export class BatchLoader {
   #fail(batch: Batch, error: ContactRepositoryError, started: number): void {
     if (batch.settled) return
     batch.settled = true
-    if (batch.shared) for (const load of batch.loads) this.#release(batch.tenantId, load)
+    for (const load of batch.loads) this.#release(batch.tenantId, load)
     this.#deps.events.batchEnd(batch, this.#deps.now() - started, 0, error)
     batch.reject(error)
   }
 
-  // Removes a settled load from the registry unless an invalidation already replaced it.
+  // Removes a settled load from the registry unless it is not there: an invalidation detached
+  // it (and a later load may hold its place), or it was loaded privately and never registered.
   #release(tenantId: number, load: PendingLoad): void {
     const inflight = this.#inflight.get(tenantId)
     if (inflight?.get(load.id) !== load) return

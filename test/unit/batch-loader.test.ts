@@ -19,10 +19,17 @@ const row = (tenantId: number, id: number): ContactRow =>
     type: 'person', created_at: '2026-03-01 12:00:00.000', updated_at: '2026-03-01 12:00:00.000',
   })
 
-function setup(maxBatchSize = 1000) {
+interface SetupOptions {
+  readonly maxConcurrent?: number
+  readonly queryTimeout?: number
+  readonly now?: () => number
+}
+
+function setup(maxBatchSize = 1000, options: SetupOptions = {}) {
   const queries: Query[] = []
   const filled: { batch: Batch; ids: number[] }[] = []
   const ended: { size: number; rows: number; error: unknown }[] = []
+  const durations: number[] = []
   const loader = new BatchLoader({
     query: (tenantId, ids) =>
       new Promise<readonly ContactRow[]>((resolve, reject) => {
@@ -33,16 +40,23 @@ function setup(maxBatchSize = 1000) {
     },
     events: {
       batchStart: () => undefined,
-      batchEnd: (batch, _ms, rows, error) => {
+      batchEnd: (batch, ms, rows, error) => {
         ended.push({ size: batch.loads.length, rows, error })
+        durations.push(ms)
       },
     },
-    limits: { maxConcurrent: 8, maxConcurrentPerTenant: 8, maxQueued: 100, maxQueuedPerTenant: 100, retryAfterMs: 1 },
+    limits: {
+      maxConcurrent: options.maxConcurrent ?? 8,
+      maxConcurrentPerTenant: options.maxConcurrent ?? 8,
+      maxQueued: 100,
+      maxQueuedPerTenant: 100,
+      retryAfterMs: 1,
+    },
     maxBatchSize,
-    queryTimeout: 60_000,
-    now: () => performance.now(),
+    queryTimeout: options.queryTimeout ?? 60_000,
+    now: options.now ?? (() => performance.now()),
   })
-  return { loader, queries, filled, ended }
+  return { loader, queries, filled, ended, durations }
 }
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
@@ -153,5 +167,123 @@ describe('the batch contract', () => {
     expect(sent.row?.id).toBe(10) // its waiters get their answer...
     expect(filled).toEqual([]) // ...but it is not cached
     expect(loader.inflightOf(1)?.get(10)).toBe(fresh)
+  })
+})
+
+// What the loader keeps for its owner beside the six rules: the registry's counts, the order
+// of sends, slots given back, deadlines, and private loads.
+describe("the loader's bookkeeping", () => {
+  it('loads privately in batches of at most maxBatchSize that nobody joins and nothing caches', async () => {
+    const { loader, queries, filled } = setup(2)
+    const loads = loader.loadPrivately(1, [10, 11, 12, 13, 14])
+    expect(loader.inflightOf(1)).toBeUndefined()
+    expect(loader.inflight).toBe(0)
+    await tick()
+    expect(queries.map((q) => q.ids)).toEqual([[10, 11], [12, 13], [14]])
+    for (const query of queries) query.resolve(query.ids.map((id) => row(1, id)))
+    await Promise.all(loads.map((load) => load.batch.done))
+    expect(loads.map((load) => load.row?.id)).toEqual([10, 11, 12, 13, 14])
+    expect(filled).toEqual([])
+  })
+
+  it('forgets a tenant once its last load is detached, and counts what stays joinable', async () => {
+    const { loader } = setup()
+    loader.enqueue(1, 10, true)
+    loader.enqueue(1, 11, true)
+    loader.enqueue(2, 10, true)
+    await tick()
+    loader.detach(1, [10])
+    expect(loader.inflight).toBe(2)
+    loader.detach(1, [11])
+    expect(loader.inflight).toBe(1)
+    expect(loader.inflightOf(1)).toBeUndefined()
+    expect(loader.inflightOf(2)?.size).toBe(1)
+  })
+
+  it("detaches one tenant's sent loads with detachTenant, and every tenant's with detachAll", async () => {
+    const { loader } = setup()
+    const sent = [loader.enqueue(1, 10, true), loader.enqueue(1, 11, true), loader.enqueue(2, 10, true), loader.enqueue(3, 10, true)]
+    await tick()
+    const queued = loader.enqueue(1, 12, true) // not sent yet: stays joinable
+    loader.detachTenant(1)
+    expect(sent.map((load) => load.detached)).toEqual([true, true, false, false])
+    expect(loader.inflightOf(1)?.get(12)).toBe(queued)
+    expect(loader.inflight).toBe(3)
+    loader.detachAll()
+    expect(sent.map((load) => load.detached)).toEqual([true, true, true, true])
+    expect(queued.detached).toBe(false)
+    expect(loader.inflightOf(2)).toBeUndefined()
+    expect(loader.inflightOf(3)).toBeUndefined()
+    expect(loader.inflight).toBe(1)
+  })
+
+  it('numbers batches in the order they are sent, as sentCount counts them', async () => {
+    const { loader } = setup(1)
+    const loads = [loader.enqueue(1, 10, true), loader.enqueue(1, 11, true), loader.enqueue(2, 10, true)]
+    expect(loader.sentCount).toBe(0)
+    await tick()
+    expect(loads.map((load) => load.batch.sequence)).toEqual([1, 2, 3])
+    expect(loader.sentCount).toBe(3)
+  })
+
+  it('gives the query slot back when a query ends, so queued batches run', async () => {
+    const { loader, queries } = setup(1000, { maxConcurrent: 1 })
+    const loads = [loader.enqueue(1, 10, true), loader.enqueue(2, 10, true), loader.enqueue(3, 10, true)]
+    await tick()
+    for (let sent = 1; sent <= 3; sent++) {
+      expect(queries).toHaveLength(sent)
+      expect(loader.activeQueries).toBe(1)
+      queries[sent - 1]?.resolve([])
+      await loads[sent - 1]?.batch.done
+      await tick()
+    }
+    expect(loader.activeQueries).toBe(0)
+    expect(loader.queuedQueries).toBe(0)
+  })
+
+  it('reports how long each batch took on the given clock, success or failure', async () => {
+    let clock = 1_000
+    const { loader, queries, durations } = setup(1000, { now: () => clock })
+    const ok = loader.enqueue(1, 10, true)
+    const failing = loader.enqueue(2, 10, true)
+    await tick()
+    clock += 30
+    queries[0]?.resolve([])
+    await ok.batch.done
+    clock += 12
+    queries[1]?.reject(new Error('boom'))
+    await outcome(failing.batch)
+    expect(durations).toEqual([30, 42])
+  })
+
+  it('fails a batch at its deadline once, and ignores the answer that comes after', async () => {
+    const { loader, queries, filled, ended } = setup(1000, { queryTimeout: 20 })
+    const late = loader.enqueue(1, 10, true)
+    const lost = loader.enqueue(2, 10, true)
+    await tick()
+    expect(await outcome(late.batch)).toMatchObject({ code: 'ERR_CONTACTS_TIMEOUT', phase: 'query', timeoutMs: 20 })
+    expect(await outcome(lost.batch)).toMatchObject({ code: 'ERR_CONTACTS_TIMEOUT', phase: 'query', timeoutMs: 20 })
+    expect(loader.inflight).toBe(0)
+    queries[0]?.resolve([row(1, 10)]) // the database answers after all
+    queries[1]?.reject(new Error('gone'))
+    await tick()
+    await tick()
+    expect(late.row).toBeUndefined()
+    expect(filled).toEqual([])
+    expect(ended).toHaveLength(2)
+    expect(loader.activeQueries).toBe(0)
+  })
+
+  it('says in the error which row was not asked for, or came back twice', async () => {
+    for (const [rows, message] of [
+      [[row(1, 10), row(1, 99)], 'Row 99 was not asked for'],
+      [[row(1, 10), row(1, 10)], 'Row 10 came back twice'],
+    ] as const) {
+      const { loader, queries } = setup()
+      const load = loader.enqueue(1, 10, true)
+      await tick()
+      queries[0]?.resolve(rows)
+      expect(await outcome(load.batch)).toMatchObject({ message })
+    }
   })
 })
