@@ -1,4 +1,13 @@
 import { defineConfig } from 'vitest/config'
+import { UNIT_TESTS, UNREACHABLE_SERVERS } from './test/projects.js'
+
+/**
+ * `MUTATION_TESTS=unit` runs only the unit project's files (no server), for a first, fast pass
+ * over a file that every database suite reaches: its score is then a lower bound, and the
+ * survivors' lines are run again with every suite (`--mutate file:line-line`), as
+ * docs/mutation-testing.md describes. Unset: every in-process suite below, servers included.
+ */
+const unitOnly = process.env.MUTATION_TESTS === 'unit'
 
 /**
  * The test files Stryker runs against each mutant (`npm run mutation`, see stryker.config.mjs).
@@ -12,7 +21,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   resolve: { tsconfigPaths: true },
   test: {
-    include: ['test/**/*.test.ts'],
+    include: unitOnly ? [...UNIT_TESTS] : ['test/**/*.test.ts'],
     /**
      * Left out of mutation runs: each is slow per run, and every mutant it covers would rerun it.
      * They are not needed for the score of the core: the mutated code is exercised by the
@@ -37,9 +46,10 @@ export default defineConfig({
       'test/mysql/prepared-statements.test.ts',
     ],
     // Tells the few tests too slow under instrumentation to stand aside (each says why).
-    env: { MUTATION_RUN: '1' },
+    // In the unit pass, the unit project's unreachable servers: a test that needs one fails.
+    env: { MUTATION_RUN: '1', ...(unitOnly ? UNREACHABLE_SERVERS : {}) },
     // Same check as `npm test`: a database suite that cannot reach its server fails, never skips.
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: unitOnly ? [] : ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     allowOnly: false,
