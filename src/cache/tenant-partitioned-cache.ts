@@ -102,6 +102,33 @@ export const PARTITION_OVERHEAD_BYTES = 150
  */
 const ENTRY_OVERHEAD_BYTES = 217
 
+/** What {@link TenantPartitionedCache.snapshot} shows; regions are 1 window, 2 probation, 3 protected, 0 free. */
+export interface CacheSnapshot {
+  /** Three slots per entry: row, expiry, mark (pass * 16 + hits). */
+  readonly records: readonly unknown[]
+  readonly next: Int32Array
+  readonly prev: Int32Array
+  readonly region: Uint8Array
+  readonly ids: Float64Array
+  /** The number of the partition that owns each slot. */
+  readonly owner: Int32Array
+  /** Each entry's estimated bytes, as filled. */
+  readonly sizes: Int32Array
+  /** Per region (index 1-3): first slot, last slot, entry count. */
+  readonly head: Int32Array
+  readonly tail: Int32Array
+  readonly size: Int32Array
+  /** Slots ever used, and the first free slot (-1 for none; free slots link through `next`). */
+  readonly used: number
+  readonly free: number
+  readonly partitions: ReadonlyMap<number, Partition>
+  readonly numbered: readonly (Partition | undefined)[]
+  readonly windowMax: number
+  readonly protectedMax: number
+  /** Estimated bytes of the entries, without the partitions' overhead. */
+  readonly entryBytes: number
+}
+
 /** One tenant's entries: contact ID -> offset of the entry's record in the slab. */
 export class Partition {
   readonly tenantId: number
@@ -191,7 +218,8 @@ export class TenantPartitionedCache {
   #pass = 0
   #entries = 0
   #bytes = 0
-  #evicted = 0
+  // Entries removed so far, for any reason: an eviction pass reports the difference it made.
+  #removed = 0
 
   constructor(
     limits: TenantPartitionedCacheLimits,
@@ -230,6 +258,33 @@ export class TenantPartitionedCache {
   regionSizes(): { readonly window: number; readonly probation: number; readonly protected: number } {
     const size = this.#size
     return { window: size[WINDOW] as number, probation: size[PROBATION] as number, protected: size[PROTECTED] as number }
+  }
+
+  /**
+   * The slab and the policy's state as they are, for tests that check the structure's
+   * invariants after arbitrary operations (test/unit/tenant-partitioned-cache.test.ts). The
+   * arrays are the cache's own: read them, never change them.
+   */
+  snapshot(): CacheSnapshot {
+    return {
+      records: this.#records,
+      next: this.#next,
+      prev: this.#prev,
+      region: this.#region,
+      ids: this.#ids,
+      owner: this.#owner,
+      sizes: this.#sizes,
+      head: this.#head,
+      tail: this.#tail,
+      size: this.#size,
+      used: this.#used,
+      free: this.#free,
+      partitions: this.#partitions,
+      numbered: this.#numbered,
+      windowMax: this.#windowMax,
+      protectedMax: this.#protectedMax,
+      entryBytes: this.#bytes,
+    }
   }
 
   /** The tenant's partition, or `undefined` if it holds nothing. */
@@ -361,7 +416,7 @@ export class TenantPartitionedCache {
     if (partition === undefined) return
     for (const id of ids) {
       const at = partition.index.get(id)
-      if (at !== undefined) this.#remove(at / RECORD, false)
+      if (at !== undefined) this.#remove(at / RECORD)
     }
   }
 
@@ -465,7 +520,7 @@ export class TenantPartitionedCache {
 
   // Unlinks and frees a slot, folding its hits into the sketch first (the key stays as popular
   // as it was), and keeps the counters and the partition right.
-  #remove(slot: number, evicted: boolean): void {
+  #remove(slot: number): void {
     const partition = this.#numbered[this.#owner[slot] as number] as Partition
     this.#fold(slot)
     const bytes = this.#sizes[slot] as number
@@ -473,7 +528,7 @@ export class TenantPartitionedCache {
     partition.bytes -= bytes
     this.#bytes -= bytes
     this.#entries--
-    if (evicted) this.#evicted++
+    this.#removed++
     this.#release(slot)
     if (partition.index.size === 0) this.#dropPartition(partition)
   }
@@ -555,7 +610,7 @@ export class TenantPartitionedCache {
     const maxOwnEntries = maxEntriesPerTenant < maxEntries ? maxEntriesPerTenant : Number.POSITIVE_INFINITY
     const maxOwnBytes = maxBytesPerTenant < maxBytes ? maxBytesPerTenant : Number.POSITIVE_INFINITY
     const index = partition.index
-    const evictedBefore = this.#evicted
+    const removedBefore = this.#removed
     while (index.size > maxOwnEntries || partition.bytes > maxOwnBytes) {
       const id = index.keys().next().value as number
       const at = index.get(id) as number
@@ -566,9 +621,9 @@ export class TenantPartitionedCache {
         index.set(id, at)
         continue
       }
-      this.#remove(slot, true)
+      this.#remove(slot)
     }
-    if (this.#evicted > evictedBefore) this.#onEvict('tenant-cap', this.#evicted - evictedBefore)
+    if (this.#removed > removedBefore) this.#onEvict('tenant-cap', this.#removed - removedBefore)
   }
 
   #overBounds(): boolean {
@@ -576,7 +631,7 @@ export class TenantPartitionedCache {
   }
 
   #evictGlobally(): void {
-    const evictedBefore = this.#evicted
+    const removedBefore = this.#removed
     // The window's overflow: used entries get another round, the others become candidates
     // for the main region, where each competes with the victim while the cache is over a bound.
     while ((this.#size[WINDOW] as number) > this.#windowMax) {
@@ -595,16 +650,16 @@ export class TenantPartitionedCache {
       /* v8 ignore next -- over a bound implies an entry exists */
       if (victim === NIL) break
       this.#sizer.evicted(this.#hashOf(victim))
-      this.#remove(victim, true)
+      this.#remove(victim)
     }
-    if (this.#evicted > evictedBefore) this.#onEvict('global-cap', this.#evicted - evictedBefore)
+    if (this.#removed > removedBefore) this.#onEvict('global-cap', this.#removed - removedBefore)
   }
 
   // Admission: the candidate from the window against the main region's victim; the loser goes.
   #contest(candidate: number): void {
     const victim = this.#victim(candidate)
     if (victim === NIL) {
-      this.#remove(candidate, true)
+      this.#remove(candidate)
       return
     }
     const candidateFrequency = this.#frequency(candidate)
@@ -613,7 +668,7 @@ export class TenantPartitionedCache {
       candidateFrequency > victimFrequency || (candidateFrequency >= WARM_CANDIDATE && Math.random() < 1 / 128)
     if (admit) this.#sizer.evicted(this.#hashOf(victim))
     else this.#sizer.refused(this.#hashOf(candidate))
-    this.#remove(admit ? victim : candidate, true)
+    this.#remove(admit ? victim : candidate)
   }
 
   // The main region's victim: the oldest entry of probation that was not used since it moved
@@ -728,7 +783,8 @@ function resized<T extends Int32Array | Uint8Array | Float64Array>(from: T | und
  * string would cost more than the rest of filling the cache).
  */
 export function estimateEntryBytes(row: Contact | null): number {
-  if (row === null) return ENTRY_OVERHEAD_BYTES / 2
+  // Whole bytes: sizes are kept in an Int32Array, and a half counted in but not out would drift.
+  if (row === null) return ENTRY_OVERHEAD_BYTES >>> 1
   return (
     ENTRY_OVERHEAD_BYTES +
     stringBytes(row.firstName) +
