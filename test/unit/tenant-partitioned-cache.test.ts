@@ -228,6 +228,9 @@ describe('TenantPartitionedCache', () => {
     expect(cache.entries).toBe(2)
     expect(cache.read(index, 7, cache.relative(2_999), cache.nextPass())).toMatchObject({ firstName: 'New' })
     expect(cache.expired(index, 7)).toEqual({ row: contact(7, 'New'), fetchedAt: 2_000, expiresAt: 3_000 })
+    cache.store(1, [8], [contact(8)], 2_500, [3_500]) // a negative entry becomes a row, in its own record
+    expect(cache.expired(index, 8)).toEqual({ row: contact(8), fetchedAt: 2_500, expiresAt: 3_500 })
+    expect(cache.expired(index, 7)).toEqual({ row: contact(7, 'New'), fetchedAt: 2_000, expiresAt: 3_000 })
   })
 
   it('keeps expiries and read times exact across renumberings of its time line', () => {
@@ -530,8 +533,9 @@ describe('TenantPartitionedCache, rule by rule (the mutants of docs/mutation-tes
     }
     const capped = new TenantPartitionedCache(limits({ maxEntries: 10, maxEntriesPerTenant: 3 }), onEvict)
     put(capped, 1, [1, 2])
+    capped.deleteMany(1, [2]) // an invalidation, not an eviction: neither reported nor counted later
     expect(reports).toEqual([])
-    put(capped, 1, [3, 4, 5])
+    put(capped, 1, [3, 4, 5, 6])
     expect(reports).toEqual([['tenant-cap', 2]])
     reports.length = 0
     // A tenant byte bound equal to the global one is the global pass's business: the policy
