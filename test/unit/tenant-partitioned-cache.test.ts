@@ -72,6 +72,7 @@ afterEach(() => {
  */
 function audit(cache: TenantPartitionedCache, maxEntries: number): string[] {
   const s = cache.snapshot()
+  // Takes a pass number nobody uses (passes only need to be unique) to learn the last one.
   const lastPass = cache.nextPass() - 1
   const problems: string[] = []
   let linked = 0
@@ -248,8 +249,9 @@ describe('TenantPartitionedCache', () => {
     const late = start + 2 ** 31 + 7
     cache.store(1, [4], [contact(4)], late, [late + 1_000])
     expect(cache.expired(index, 4)).toEqual({ row: contact(4), fetchedAt: late, expiresAt: late + 1_000 })
-    // Renumbered again: expiries stay exact. (A read time more than 2^31 ms before the time
-    // line's start is kept as that bound: entry 1's, which no expiry depends on.)
+    // Renumbered again: expiries stay exact. (A read time more than 2^31 ms, about 24.8 days,
+    // before the time line's start is kept as that bound: entry 1's. No freshness decision
+    // reads it; only the `ageMs` reported for such a row served stale would be understated.)
     expect(cache.read(index, 4, cache.relative(late + 999), cache.nextPass())).toMatchObject({ id: 4 })
     cache.relative(start + 2 ** 31 + 2 ** 30)
     expect(cache.expired(index, 4)).toEqual({ row: contact(4), fetchedAt: late, expiresAt: late + 1_000 })
@@ -437,13 +439,21 @@ describe('TenantPartitionedCache, rule by rule (the mutants of docs/mutation-tes
   })
 
   it('estimates a row as a fixed overhead plus 16 bytes and one per character for each string', () => {
-    const row: Contact = Object.freeze({
-      id: 1, firstName: 'A', lastName: 'Bc', companyName: 'Def', email: 'g@h.ij', phone: '+1 555', type: 'company',
-      createdAt: '2026-03-01T12:00:00.000Z', updatedAt: '2026-03-02T12:00:00.00Z',
-    })
-    const strings = [row.firstName, row.lastName, row.companyName, row.email, row.phone, row.type, row.createdAt, row.updatedAt]
-    const overhead = 2 * estimateEntryBytes(null) + 1 // the overhead is odd; a negative entry costs half, rounded down
-    expect(estimateEntryBytes(row)).toBe(overhead + strings.reduce((sum, text) => sum + 16 + (text as string).length, 0))
+    // Two rows whose every string differs in length: one fixed overhead explains both only if
+    // each string counts 16 bytes plus its length (a string subtracted would not).
+    const rowOf = (lengths: readonly number[]): Contact => {
+      const [a, b, c, d, e, f, g, h] = lengths.map((n) => 'x'.repeat(n))
+      return Object.freeze({
+        id: 1, firstName: a ?? null, lastName: b ?? null, companyName: c ?? null, email: d ?? null, phone: e ?? null,
+        type: f ?? 'person', createdAt: g ?? '', updatedAt: h ?? '',
+      })
+    }
+    const strings = (lengths: readonly number[]): number => lengths.reduce((sum, n) => sum + 16 + n, 0)
+    const small = [1, 2, 3, 4, 5, 6, 7, 8]
+    const large = [11, 13, 17, 19, 23, 29, 31, 37]
+    const overhead = estimateEntryBytes(rowOf(small)) - strings(small)
+    expect(overhead).toBeGreaterThan(0)
+    expect(estimateEntryBytes(rowOf(large))).toBe(overhead + strings(large))
   })
 
   it('leaves no partition behind for a batch of no IDs', () => {
