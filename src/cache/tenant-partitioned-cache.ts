@@ -368,9 +368,8 @@ export class TenantPartitionedCache {
     const sketch = (this.#sketch ??= new FrequencySketch(this.#limits.maxEntries))
     const hash = hashKey(tenantId, id)
     if (sketch.increment(hash)) this.#ageHits()
-    const adjustment = this.#sizer.missed(hash) + this.#pendingAdjustment
-    this.#pendingAdjustment = 0
-    if (adjustment !== 0) this.#adjustWindow(adjustment)
+    // Called with 0 too: what was carried is then spent or dropped (see #adjustWindow).
+    this.#adjustWindow(this.#sizer.missed(hash) + this.#pendingAdjustment)
   }
 
   /** Counts the hits of a pass that counts towards the sketch's aging period. */
@@ -683,21 +682,22 @@ export class TenantPartitionedCache {
       this.#moveToEnd(slot, PROTECTED)
       this.#demoteFromProtected()
     }
-    for (let tries = this.#size[PROTECTED] as number; tries >= 0; tries--) {
+    // Ends within one round: a second look at an entry finds its hits folded.
+    for (;;) {
       const slot = this.#head[PROTECTED] as number
       if (slot === NIL) break
-      if (this.#hitsOf(slot) === 0 || tries === 0) return slot
+      if (this.#hitsOf(slot) === 0) return slot
       this.#fold(slot)
       this.#moveToEnd(slot, PROTECTED)
     }
-    const slot = this.#head[WINDOW] as number
-    return slot === candidate ? NIL : slot
+    // The candidate is never the window's oldest: it left the window for probation.
+    return this.#head[WINDOW] as number
   }
 
-  // Protected overflow goes back to probation, except entries used since they last moved.
+  // Protected overflow goes back to probation, oldest first, except that an entry used since it
+  // last moved gets one more round. Ends within one round: a second look finds its hits folded.
   #demoteFromProtected(): void {
-    let tries = this.#size[PROTECTED] as number
-    while ((this.#size[PROTECTED] as number) > this.#protectedMax && tries-- > 0) {
+    while ((this.#size[PROTECTED] as number) > this.#protectedMax) {
       const slot = this.#head[PROTECTED] as number
       if (this.#hitsOf(slot) > 0) {
         this.#fold(slot)
@@ -706,14 +706,14 @@ export class TenantPartitionedCache {
         this.#moveToEnd(slot, PROBATION)
       }
     }
-    while ((this.#size[PROTECTED] as number) > this.#protectedMax) this.#moveToEnd(this.#head[PROTECTED] as number, PROBATION)
   }
 
   // Moves capacity between the window and the protected segment (positive: a larger window),
   // and entries with it, as Caffeine does, at most MAX_TRANSFER per call; the rest is carried
-  // to the next call.
+  // to the next call, and dropped when nothing could move (no protected capacity to give, or a
+  // window of one). Protected is within its capacity here (every move into it demotes), so only
+  // a smaller protected segment needs a demotion.
   #adjustWindow(amount: number): void {
-    this.#demoteFromProtected()
     if (amount > 0) {
       let quota = Math.min(amount, this.#protectedMax, MAX_TRANSFER)
       this.#pendingAdjustment = quota > 0 ? amount - quota : 0
