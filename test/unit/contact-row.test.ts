@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { contactRowOf, decodeContactRow, toId, toUtcIsoString, type ContactRecord } from '../../src/contacts/contact-row.js'
+import { contactRowOf, decodeContactRow, rowError, toId, toUtcIsoString, type ContactRecord } from '../../src/contacts/contact-row.js'
 import { CONTACT_COLUMNS } from '../../src/contacts/contacts-query.js'
 import { ContactRowError } from '../../src/index.js'
 
@@ -67,6 +67,7 @@ describe('G-ROW-INTEGRITY: decodeContactRow', () => {
   // The message names the column and says what was wrong: it is what an operator reads in the log.
   it.each([
     ['id', 'x', 'Column id is not a positive safe integer: x'],
+    ['tenant_id', 'x', 'Column tenant_id is not a positive safe integer: x'],
     ['first_name', 5, 'Column first_name is not a string or NULL (got number)'],
     ['last_name', 5, 'Column last_name is not a string or NULL (got number)'],
     ['company_name', 5, 'Column company_name is not a string or NULL (got number)'],
@@ -77,6 +78,24 @@ describe('G-ROW-INTEGRITY: decodeContactRow', () => {
     ['updated_at', 'nope', 'Column updated_at is not a date-time: nope'],
   ])('says which column is wrong and why: %s', (column, value, message) => {
     expect(() => decodeContactRow(contactRowOf({ ...record, [column]: value }), 3)).toThrow(message)
+  })
+})
+
+describe('G-ROW-INTEGRITY: the error of a malformed row', () => {
+  // The row's ID is reported only when it is one: a log must not show 0, -5 or a string as an ID.
+  it.each([
+    [7, 7],
+    [0, undefined],
+    [-5, undefined],
+    [2 ** 53, undefined],
+    [1.5, undefined],
+    ['7', undefined],
+  ])('reports the row ID %s as %s, with the tenant and the column', (id, reported) => {
+    // rowError directly: decoding would stop at the malformed ID itself first.
+    const error = rowError('bad email', 3, contactRowOf({ ...record, id, email: 5 }), 'email')
+    expect(error).toBeInstanceOf(ContactRowError)
+    expect(error).toMatchObject({ message: 'bad email', tenantId: 3, column: 'email' })
+    expect(error.id).toBe(reported)
   })
 })
 
