@@ -8,6 +8,9 @@ import { ContactWrites, type ContactInvalidator } from '../../src/index.js'
 import {
   booleanOption,
   checkOptionKeys,
+  describeValue,
+  hasMethods,
+  integerOption,
   methodsOption,
   oneOfOption,
   optionNames,
@@ -61,6 +64,53 @@ describe('option checks', () => {
     expect(() => requiredStringOption<Options>({ name: '' }, 'name')).toThrow(
       new TypeError('options.name must be a non-empty string; got ""'),
     )
+  })
+})
+
+describe('option checks, rule by rule', () => {
+  // What a message shows for a bad value: JSON would say null for NaN, undefined for a symbol or
+  // undefined, and throw for a bigint.
+  it.each([
+    [() => 1, 'a function'],
+    [Number.NaN, 'NaN'],
+    [-Infinity, '-Infinity'],
+    [10n, '10'],
+    [undefined, 'undefined'],
+    [Symbol('s'), 'Symbol(s)'],
+    ['x', '"x"'],
+    [null, 'null'],
+    [{ a: 1 }, '{"a":1}'],
+  ])('describes %s as %s', (value, described) => {
+    expect(describeValue(value)).toBe(described)
+  })
+
+  it('takes an integer option within its bounds, the fallback when absent, and refuses the rest', () => {
+    const check = (value: unknown): number => integerOption({ size: value }, 'size', 7, 1, 10)
+    expect(check(undefined)).toBe(7)
+    expect(check(1)).toBe(1)
+    expect(check(10)).toBe(10)
+    for (const bad of [0, 11, 1.5, '5', null]) {
+      expect(() => check(bad)).toThrow(new TypeError(`options.size must be an integer from 1 to 10; got ${describeValue(bad)}`))
+    }
+  })
+
+  it('names every method an option lacks, in a sentence', () => {
+    const check = (methods: string[]): unknown => requiredMethodsOption({ bus: {} }, 'bus', methods)
+    expect(() => check(['get'])).toThrow(new TypeError('options.bus must have a get() method'))
+    expect(() => check(['get', 'set'])).toThrow(new TypeError('options.bus must have get() and set() methods'))
+    expect(() => check(['get', 'set', 'del'])).toThrow(new TypeError('options.bus must have get(), set() and del() methods'))
+  })
+
+  it('accepts a function that carries the methods, and no primitive or null', () => {
+    expect(hasMethods(Object.assign(() => 1, { eval: () => 1 }), ['eval'])).toBe(true)
+    expect(hasMethods({ eval: () => 1 }, ['eval'])).toBe(true)
+    expect(hasMethods({ eval: 1 }, ['eval'])).toBe(false)
+    for (const value of [null, undefined, 'eval', 5]) expect(hasMethods(value, [])).toBe(false)
+  })
+
+  it('leaves a choice that is absent undefined', () => {
+    expect(oneOfOption<Options, 'mode'>({}, 'mode', ['a', 'b'])).toBeUndefined()
+    expect(oneOfOption<Options, 'mode'>({ mode: 'b' }, 'mode', ['a', 'b'])).toBe('b')
   })
 })
 
