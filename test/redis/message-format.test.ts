@@ -44,6 +44,25 @@ describe('message format', () => {
     )
   })
 
+  it('says why a message is unreadable, field by field', () => {
+    const reasons: readonly (readonly [string, string])[] = [
+      ['2:o:1:i:1:2', 'version "2"'],
+      ['v1:o:1:a', 'version "v1"'],
+      ['1::1:a', 'malformed header'],
+      ['1:o:x:a', 'malformed header'],
+      ['1:o:1:i:1:2,0', 'malformed id'],
+      ['1:o:1:i:1:0', 'malformed id'],
+      ['1:o:1:p:x', 'malformed body'],
+      ['1:o:1:i:1:2:3', 'malformed body'],
+      ['1:o:1:t:0', 'malformed body'],
+    ]
+    for (const [text, reason] of reasons) expect(decodeMessage(text), text).toEqual({ kind: 'unreadable', reason })
+  })
+
+  it('reads a sequence number of 0 (senders start at 1; the header takes any safe integer from 0)', () => {
+    expect(decodeMessage(encodeInvalidation('o', 0, { kind: 'all' }))).toEqual({ kind: 'invalidation', origin: 'o', seq: 0, message: { kind: 'all' } })
+  })
+
   it("ignores a newer version's pings rather than flushing on each", () => {
     expect(decodeMessage('2:other:5:p').kind).toBe('ping')
   })
