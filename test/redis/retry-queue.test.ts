@@ -76,3 +76,36 @@ describe('G-BUS-TRUST: retry queue', () => {
     )
   })
 })
+
+describe('RetryQueue, rule by rule', () => {
+  it('widens only until it fits, the first of equally wide tenants first', () => {
+    const queue = new RetryQueue(3)
+    queue.add({ kind: 'ids', tenantId: 1, ids: [1, 2] })
+    queue.add({ kind: 'ids', tenantId: 2, ids: [5, 6] })
+    // 4 > 3: one tenant made tenant-wide brings it to 3, which fits; the other keeps its IDs.
+    expect(queue.size).toBe(3)
+    expect(queue.drain()).toEqual([{ kind: 'tenant', tenantId: 1 }, { kind: 'ids', tenantId: 2, ids: [5, 6] }])
+  })
+
+  it('counts a tenant-wide entry once, however often it is queued', () => {
+    const queue = new RetryQueue(10)
+    queue.add({ kind: 'ids', tenantId: 1, ids: [1, 2, 3] })
+    queue.add({ kind: 'tenant', tenantId: 1 })
+    queue.add({ kind: 'tenant', tenantId: 1 })
+    queue.add({ kind: 'ids', tenantId: 1, ids: [4] })
+    expect(queue.size).toBe(1)
+    expect(queue.drain()).toEqual([{ kind: 'tenant', tenantId: 1 }])
+  })
+
+  it('takes nothing more once it holds everything, and starts empty again after a drain', () => {
+    const queue = new RetryQueue(10)
+    queue.add({ kind: 'all' })
+    queue.add({ kind: 'ids', tenantId: 1, ids: [1, 2] })
+    queue.add({ kind: 'tenant', tenantId: 2 })
+    expect(queue.size).toBe(1)
+    expect(queue.drain()).toEqual([{ kind: 'all' }])
+    queue.add({ kind: 'ids', tenantId: 3, ids: [7] })
+    expect(queue.drain()).toEqual([{ kind: 'ids', tenantId: 3, ids: [7] }])
+    expect(queue.size).toBe(0)
+  })
+})
