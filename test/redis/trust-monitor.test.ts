@@ -57,12 +57,38 @@ describe('G-BUS-TRUST: trust monitor (fake timers)', () => {
     expect(m.timeouts).toBe(0)
   })
 
+  it('cancels its deadline when the subscription closes', () => {
+    const { monitor: m } = monitor(300)
+    m.heard()
+    expect(vi.getTimerCount()).toBe(1)
+    m.lost('subscription-closed')
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('reports a loss while untrusted as a new reason, not as a change', () => {
+    const { monitor: m, changes } = monitor(300)
+    m.lost('subscription-closed')
+    expect(m.reason).toBe('subscription-closed')
+    expect(changes).toEqual([])
+  })
+
+  it('trusts again once pings are heard after the subscription came back', () => {
+    const { monitor: m, changes } = monitor(300)
+    m.heard()
+    m.lost('subscription-closed')
+    m.heard()
+    expect(m.trusted).toBe(true)
+    expect(changes).toEqual([[true, undefined], [false, 'subscription-closed'], [true, undefined]])
+  })
+
   it('ignores everything once closed', () => {
     const { monitor: m, changes } = monitor(300)
     m.heard()
     m.lost('closed')
     m.heard()
+    m.lost('subscription-closed')
     expect(m.trusted).toBe(false)
+    expect(m.reason).toBe('closed')
     expect(changes).toEqual([[true, undefined], [false, 'closed']])
   })
 })
