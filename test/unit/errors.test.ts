@@ -1,0 +1,72 @@
+// The package's run-time errors as data: each class's name, stable code, whether a retry may
+// succeed, its fields and its cause. Callers match on `code` and read the fields; the messages
+// are for people, so each is checked once here, where it is built.
+import { describe, expect, it } from 'vitest'
+import {
+  ContactAbortError,
+  ContactChangesClosedError,
+  ContactOverloadError,
+  ContactQueryError,
+  ContactRepositoryClosedError,
+  ContactRepositoryError,
+  ContactRowError,
+  ContactTimeoutError,
+  ContactValidationError,
+} from '../../src/errors.js'
+
+const cause = new Error('the driver said no')
+const dropped = Object.assign(new Error('connection reset'), { code: 'ECONNRESET' })
+
+describe('run-time errors', () => {
+  it.each([
+    // A query error is transient when its cause is (test/unit/driver-errors.test.ts).
+    [new ContactQueryError(7, 3, dropped), 'ContactQueryError', 'ERR_CONTACTS_QUERY_FAILED', 'Loading 3 contact(s) of tenant 7 failed', true, { tenantId: 7, batchSize: 3, cause: dropped }],
+    [new ContactQueryError(7, 1, cause), 'ContactQueryError', 'ERR_CONTACTS_QUERY_FAILED', 'Loading 1 contact(s) of tenant 7 failed', false, { tenantId: 7, batchSize: 1, cause }],
+    [new ContactTimeoutError(250, 'acquire'), 'ContactTimeoutError', 'ERR_CONTACTS_TIMEOUT', 'No database connection became available within 250 ms', true, { timeoutMs: 250, phase: 'acquire' }],
+    [new ContactTimeoutError(900, 'query', { cause }), 'ContactTimeoutError', 'ERR_CONTACTS_TIMEOUT', 'Loading contacts took longer than 900 ms', true, { timeoutMs: 900, phase: 'query', cause }],
+    [new ContactAbortError(cause), 'ContactAbortError', 'ERR_CONTACTS_ABORTED', 'The operation was aborted', false, { cause }],
+    [new ContactOverloadError('tenant', 100), 'ContactOverloadError', 'ERR_CONTACTS_OVERLOADED', 'Too many contact queries are queued for this tenant', true, { scope: 'tenant', retryAfterMs: 100 }],
+    [new ContactOverloadError('global', 50), 'ContactOverloadError', 'ERR_CONTACTS_OVERLOADED', 'Too many contact queries are queued', true, { scope: 'global', retryAfterMs: 50 }],
+    [new ContactRowError('bad row', { tenantId: 4, id: 9, column: 'email', cause }), 'ContactRowError', 'ERR_CONTACTS_INVALID_ROW', 'bad row', false, { tenantId: 4, id: 9, column: 'email', cause }],
+    [new ContactRepositoryClosedError(), 'ContactRepositoryClosedError', 'ERR_CONTACTS_CLOSED', 'The contact repository is closed', false, {}],
+    [new ContactChangesClosedError(), 'ContactChangesClosedError', 'ERR_CONTACTS_CHANGES_CLOSED', 'Changes can only be recorded while the write runs', false, {}],
+  ] as const)('%s: name, code, message, transient and fields', (error, name, code, message, transient, fields) => {
+    expect(error).toBeInstanceOf(ContactRepositoryError)
+    expect(error).toBeInstanceOf(Error)
+    expect(error.name).toBe(name)
+    expect(error.code).toBe(code)
+    expect(error.message).toBe(message)
+    expect(error.transient).toBe(transient)
+    expect(error).toMatchObject(fields)
+    if (!('cause' in fields)) expect('cause' in error).toBe(false)
+  })
+
+  it('gives a row error no cause when none was given', () => {
+    expect('cause' in new ContactRowError('bad row', { tenantId: 4, column: 'id' })).toBe(false)
+  })
+
+  it.each([
+    [[], 'Invalid argument'],
+    [[{ code: 'not_positive', path: ['tenantId'], message: 'must be positive' }], 'Invalid argument tenantId: must be positive'],
+    [[{ code: 'invalid_type', path: [], message: 'must be an object' }], 'Invalid argument (root): must be an object'],
+    [
+      [
+        { code: 'not_integer', path: ['ids', 3], message: 'must be an integer' },
+        { code: 'required', path: ['tenantId'], message: 'is required' },
+        { code: 'required', path: ['ids'], message: 'is required' },
+      ],
+      'Invalid argument ids.3: must be an integer (and 2 more)',
+    ],
+  ] as const)('a validation error with %j says %s, and keeps every issue as data', (issues, message) => {
+    const error = new ContactValidationError(issues)
+    expect(error.name).toBe('ContactValidationError')
+    expect(error.code).toBe('ERR_CONTACTS_INVALID_ARGUMENT')
+    expect(error.transient).toBe(false)
+    expect(error.message).toBe(message)
+    expect(error.issues).toEqual(issues)
+  })
+
+  it('names the base class', () => {
+    expect(new ContactRepositoryError('ERR_CONTACTS_CLOSED', 'closed', false).name).toBe('ContactRepositoryError')
+  })
+})
