@@ -45,11 +45,12 @@ export type FailureProblem =
   | { readonly kind: 'internal-error'; readonly detail: string }
 
 // Transient failures: the same request may succeed later, so it is 503 with Retry-After.
-const TRANSIENT: Partial<Record<ContactRepositoryErrorCode, string>> = {
-  ERR_CONTACTS_OVERLOADED: 'Too many contact lookups are waiting right now.',
-  ERR_CONTACTS_TIMEOUT: 'Loading the contacts took too long.',
-  ERR_CONTACTS_QUERY_FAILED: 'The contact store could not be read.',
-}
+// A Map, not an object literal: a code of 'toString' or 'constructor' must find nothing.
+const TRANSIENT: ReadonlyMap<unknown, string> = new Map<ContactRepositoryErrorCode, string>([
+  ['ERR_CONTACTS_OVERLOADED', 'Too many contact lookups are waiting right now.'],
+  ['ERR_CONTACTS_TIMEOUT', 'Loading the contacts took too long.'],
+  ['ERR_CONTACTS_QUERY_FAILED', 'The contact store could not be read.'],
+])
 
 const INTERNAL_DETAIL =
   'The request could not be completed because of an internal error. Quote the request_id when reporting it.'
@@ -61,8 +62,7 @@ const INTERNAL_DETAIL =
  * fix, a closed repository, a bug) is an internal error (500).
  */
 export function failureProblem(error: unknown, defaultRetryAfterSeconds: number): FailureProblem {
-  const code = readProperty(error, 'code')
-  const detail = typeof code === 'string' ? TRANSIENT[code as ContactRepositoryErrorCode] : undefined
+  const detail = TRANSIENT.get(readProperty(error, 'code'))
   // A failed query that retrying cannot fix (a missing table, denied access) is ours to fix.
   if (detail === undefined || readProperty(error, 'transient') === false) {
     return { kind: 'internal-error', detail: INTERNAL_DETAIL }
@@ -77,10 +77,9 @@ export function failureProblem(error: unknown, defaultRetryAfterSeconds: number)
 }
 
 function readProperty(value: unknown, key: string): unknown {
-  if (typeof value !== 'object' || value === null) return undefined
   try {
     return (value as Record<string, unknown>)[key]
   } catch {
-    return undefined // a getter that throws: treat the error as unknown
+    return undefined // null, undefined, or a getter that throws: treat the error as unknown
   }
 }
