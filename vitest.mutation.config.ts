@@ -26,8 +26,8 @@ export default defineConfig({
      * Left out of mutation runs: each is slow per run, and every mutant it covers would rerun it.
      * They are not needed for the score of the core: the mutated code is exercised by the
      * in-process suites that remain.
-     * - test/binlog: starts a binlog stream per test, fleets of child processes, waits on the
-     *   server's replication events; it tests src/binlog, which the core's targets do not cover.
+     * - test/binlog, but for its pure units (units.test.ts): starts a binlog stream per test,
+     *   fleets of child processes, waits on the server's replication events.
      * - test/redis/processes and propagation: five-process fleets and a timed propagation run.
      * - test/faults/database-slow: waits out slowed queries on purpose (about 9 s a run).
      * - test/package: builds and imports the packed entry points.
@@ -36,7 +36,13 @@ export default defineConfig({
      * - test/mysql/prepared-statements: restarts sessions and waits on the server's statement cache.
      */
     exclude: [
-      'test/binlog/**',
+      'test/binlog/bus-source.test.ts',
+      'test/binlog/events.test.ts',
+      'test/binlog/faults.test.ts',
+      'test/binlog/fleet.test.ts',
+      'test/binlog/lease.test.ts',
+      'test/binlog/refusal.test.ts',
+      'test/binlog/visibility-race.test.ts',
       'test/redis/processes.test.ts',
       'test/redis/propagation.test.ts',
       'test/faults/database-slow.test.ts',
