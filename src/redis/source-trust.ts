@@ -113,9 +113,8 @@ export class SourceTrust {
   }
 
   #clearDeadline(): void {
-    if (this.#deadline !== undefined) {
-      clearTimeout(this.#deadline)
-      this.#deadline = undefined
-    }
+    // clearTimeout(undefined) does nothing: no need to ask first.
+    clearTimeout(this.#deadline)
+    this.#deadline = undefined
   }
 }
