@@ -28,9 +28,8 @@ interface Waiter {
 
 interface TenantState {
   active: number
+  // A tenant has a place in `#turns` exactly while this is not empty (and never two).
   readonly waiting: Waiter[]
-  // Whether the tenant has a place in `#turns`; it never has two.
-  inTurns: boolean
 }
 
 /**
@@ -81,7 +80,7 @@ export class QueryLimiter {
   acquire(tenantId: number): ReleaseSlot | SlotRequest {
     let tenant = this.#tenants.get(tenantId)
     if (tenant === undefined) {
-      tenant = { active: 0, waiting: [], inTurns: false }
+      tenant = { active: 0, waiting: [] }
       this.#tenants.set(tenantId, tenant)
     }
     // No need to ask whether the tenant already has requests waiting: it then is at its own limit
@@ -103,10 +102,7 @@ export class QueryLimiter {
       waiter = { grant: resolve, settled: false }
     })
     const queued = waiter as Waiter
-    if (!state.inTurns) {
-      state.inTurns = true
-      this.#turns.push(tenantId)
-    }
+    if (state.waiting.length === 0) this.#turns.push(tenantId)
     state.waiting.push(queued)
     this.#queued++
     return {
@@ -116,7 +112,11 @@ export class QueryLimiter {
         queued.settled = true
         state.waiting.splice(state.waiting.indexOf(queued), 1)
         this.#queued--
-        this.#dropIfIdle(tenantId, state)
+        // Its last waiter gone, the tenant leaves the turns now (at most maxQueued of them).
+        if (state.waiting.length === 0) {
+          this.#turns.splice(this.#turns.indexOf(tenantId), 1)
+          this.#dropIfIdle(tenantId, state)
+        }
       },
     }
   }
@@ -143,27 +143,21 @@ export class QueryLimiter {
     for (let offers = this.#turns.length; offers > 0; offers--) {
       const tenantId = this.#turns.shift() as number
       const tenant = this.#tenants.get(tenantId) as TenantState
-      tenant.inTurns = false
-      const grant = tenant.waiting.length > 0 && tenant.active < this.#limits.maxConcurrentPerTenant
+      const grant = tenant.active < this.#limits.maxConcurrentPerTenant
       if (grant) {
         const waiter = tenant.waiting.shift() as Waiter
         waiter.settled = true
         this.#queued--
         waiter.grant(this.#grant(tenantId, tenant))
       }
-      if (tenant.waiting.length > 0) {
-        tenant.inTurns = true
-        this.#turns.push(tenantId)
-      } else {
-        this.#dropIfIdle(tenantId, tenant)
-      }
+      // Not idle either way: granted, it has a query running; skipped, it still has waiters.
+      if (tenant.waiting.length > 0) this.#turns.push(tenantId)
       if (grant) return
     }
   }
 
-  // A tenant with requests waiting is always in the turns: `inTurns` says both.
   #dropIfIdle(tenantId: number, tenant: TenantState): void {
-    if (tenant.active === 0 && !tenant.inTurns) {
+    if (tenant.active === 0 && tenant.waiting.length === 0) {
       this.#tenants.delete(tenantId)
     }
   }

@@ -111,9 +111,9 @@ class ReferenceLimiter {
     return [...this.#waiting.values()].reduce((sum, queue) => sum + queue.length, 0)
   }
 
-  /** Tenants with a request running, waiting, or a turn not taken yet. */
+  /** Tenants with a request running or waiting. */
   get tenants(): number {
-    return new Set([...this.#running.keys(), ...this.#waiting.keys(), ...this.#turns]).size
+    return new Set([...this.#running.keys(), ...this.#waiting.keys()]).size
   }
 
   acquire(tenantId: number, request: number): 'run' | 'wait' | 'tenant' | 'global' {
@@ -152,12 +152,14 @@ class ReferenceLimiter {
     }
   }
 
-  /** A request that left its queue keeps its tenant's turn until the turn comes. */
+  /** A tenant whose last waiting request leaves gives up its turn. */
   cancel(tenantId: number, request: number): void {
     const queue = this.#waiting.get(tenantId) ?? []
     if (!queue.includes(request)) return
     queue.splice(queue.indexOf(request), 1)
-    if (queue.length === 0 && !this.#turns.includes(tenantId)) this.#waiting.delete(tenantId)
+    if (queue.length > 0) return
+    this.#waiting.delete(tenantId)
+    this.#turns = this.#turns.filter((turn) => turn !== tenantId)
   }
 
   #run(tenantId: number, request: number): void {
