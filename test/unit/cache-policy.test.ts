@@ -87,6 +87,8 @@ interface Traffic {
    * costs more than its step, and a move that differs shows in the lists long after.
    */
   readonly compareEvery: number
+  /** The phases to cycle through (numbered as below); all four in turn when absent. */
+  readonly phases?: readonly number[]
 }
 
 /**
@@ -125,7 +127,8 @@ function* traffic(t: Traffic, seed: number): Generator<Step> {
     }
     const count = 1 + pick(4)
     const ids = new Set<number>()
-    const phase = Math.floor(step / 150) % 4
+    const phases = t.phases ?? [0, 1, 2, 3]
+    const phase = phases[Math.floor(step / 150) % phases.length] as number
     for (let i = 0; i < count; i++) {
       if (phase === 0) ids.add(1 + Math.floor(t.keys * random() ** 3))
       else if (phase === 1) ids.add(1 + (loopAt++ % Math.ceil(t.keys * 0.6)))
@@ -226,6 +229,12 @@ describe('the cache against a reference of its policy, step by step', () => {
       traffic: { tenants: 8, keys: 30, steps: 3000, drops: true, compareEvery: 1 },
     },
     { name: 'a cache of 5 entries (a window of 1, protected 3)', limits: limits({ maxEntries: 5 }), traffic: { tenants: 2, keys: 12, steps: 2000, drops: true, compareEvery: 1 } },
+    // Room for about 8 rows in bytes beside 64 entries of capacity: protected can take every main
+    // entry, so the victim search often finds probation empty or holding only the candidate.
+    { name: 'a byte bound far below the entry bound', limits: limits({ maxEntries: 64, maxBytes: 8 * 330 }), traffic: { tenants: 1, keys: 20, steps: 2000, drops: false, compareEvery: 1 } },
+    // Mostly bursts of new keys re-read at once: the window grows until protected has no capacity
+    // left to give, and what it could not give is carried to the next miss.
+    { name: 'recency-heavy traffic', limits: limits({ maxEntries: 30 }), traffic: { tenants: 1, keys: 40, steps: 3000, drops: false, compareEvery: 1, phases: [2, 2, 2, 2, 1] } },
     { name: 'a cache of 1 entry', limits: limits({ maxEntries: 1 }), traffic: { tenants: 2, keys: 4, steps: 500, drops: false, compareEvery: 1 } },
     { name: 'an entry bound of 400, one tenant, long', limits: limits({ maxEntries: 400 }), traffic: { tenants: 1, keys: 700, steps: 8000, drops: false, compareEvery: 20 } },
   ]
