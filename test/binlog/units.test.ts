@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { InvalidationMessage } from '../../src/index.js'
 import { createBinlogInvalidationSource, memoryCheckpointStore } from '../../src/binlog/index.js'
 import { compareFilePositions, type BinlogPosition } from '../../src/binlog/binlog-position.js'
+import { BinlogConnectionError, BinlogPrivilegeError, BinlogSourceClosedError, BinlogSourceError, BinlogUnsafeServerError } from '../../src/binlog/errors.js'
 import { ChangeSet } from '../../src/binlog/change-set.js'
 import { parseCheckpoint, serializeCheckpoint } from '../../src/binlog/checkpoint-store.js'
 import { DeliveryLedger } from '../../src/binlog/delivery-ledger.js'
@@ -293,5 +294,36 @@ describe('source status on the Redis channel', () => {
       expect(t.token).toBe(4)
       t.stop()
     })
+  })
+})
+
+describe('binlog units, rule by rule', () => {
+  const cause = new Error('denied')
+
+  it.each([
+    [{ file: 'mysql-bin.000002', position: 900 }, { file: 'mysql-bin.000010', position: 4 }, -1],
+    [{ file: 'mysql-bin.1000000', position: 4 }, { file: 'mysql-bin.999999', position: 900 }, 1], // a number, not text
+    [{ file: 'mysql-bin.000003', position: 4 }, { file: 'mysql-bin.000003', position: 120 }, -116],
+    [{ file: 'a.000003', position: 4 }, { file: 'b.000003', position: 4 }, -1], // same sequence: by name
+    [{ file: 'b.000003', position: 4 }, { file: 'a.000003', position: 4 }, 1],
+    [{ file: '12', position: 4 }, { file: 'x.5', position: 4 }, -1], // no dot: no sequence, first
+    [{ file: '.7', position: 4 }, { file: 'x.5', position: 4 }, 1], // a dot first: a sequence like any
+  ])('orders %j before or after %j: %i', (a, b, expected) => {
+    expect(Math.sign(compareFilePositions(a, b))).toBe(Math.sign(expected))
+    expect(Math.sign(compareFilePositions(b, a))).toBe(-Math.sign(expected))
+  })
+
+  it.each([
+    [new BinlogUnsafeServerError('binlog_format', 'STATEMENT', 'ROW', 'Set it.'), 'BinlogUnsafeServerError', 'ERR_BINLOG_UNSAFE_SERVER', 'Refusing to tail the binlog: binlog_format is STATEMENT, must be ROW. Set it.', false, { setting: 'binlog_format', actual: 'STATEMENT', expected: 'ROW', fix: 'Set it.' }],
+    [new BinlogPrivilegeError('REPLICATION SLAVE', 'GRANT it.', cause), 'BinlogPrivilegeError', 'ERR_BINLOG_MISSING_PRIVILEGE', 'The binlog user lacks REPLICATION SLAVE: GRANT it.', false, { privilege: 'REPLICATION SLAVE', fix: 'GRANT it.', cause }],
+    [new BinlogConnectionError('lost', cause), 'BinlogConnectionError', 'ERR_BINLOG_CONNECTION', 'lost', true, { cause }],
+    [new BinlogSourceClosedError(), 'BinlogSourceClosedError', 'ERR_BINLOG_CLOSED', 'The binlog invalidation source is closed', false, {}],
+  ] as const)('%s: name, code, message, transient and fields', (error, name, code, message, transient, fields) => {
+    expect(error).toBeInstanceOf(BinlogSourceError)
+    expect(error.name).toBe(name)
+    expect(error.code).toBe(code)
+    expect(error.message).toBe(message)
+    expect(error.transient).toBe(transient)
+    expect(error).toMatchObject(fields)
   })
 })
