@@ -99,7 +99,8 @@ export class SourceTrust {
     const generation = this.#generation
     // As in TrustMonitor: after a long pause the announcement may already wait in the socket.
     setImmediate(() => {
-      if (this.#stopped || generation !== this.#generation || !this.#trusted) return
+      // An unhealthy announcement, the only other way to distrust, changes the generation too.
+      if (this.#stopped || generation !== this.#generation) return
       this.#silences++
       this.#set(false, 'source-silent')
     })

@@ -249,9 +249,13 @@ describe('source status on the Redis channel', () => {
   it('is compact and round-trips; anything else reads as nothing', () => {
     expect(encodeSourceStatus('Xk3_a9Qz', 21, { token: 7, healthy: true })).toBe('1:Xk3_a9Qz:21:s:7:h')
     expect(decodeSourceStatus('1:Xk3_a9Qz:22:s:7:u')).toEqual({ origin: 'Xk3_a9Qz', status: { token: 7, healthy: false } })
-    for (const bad of ['', '1:o:1:s:7', '1:o:1:s:7:x', '2:o:1:s:7:h', '1:o:1:p', '1:o:x:s:7:h', '1::1:s:7:h', '1:o:1:s:-1:h']) {
-      expect(decodeSourceStatus(bad), bad).toBeUndefined()
-    }
+    const bad = ['', '1:o:1:s:7', '1:o:1:s:7:x', '2:o:1:s:7:h', '1:o:1:p', '1:o:x:s:7:h', '1::1:s:7:h', '1:o:1:s:-1:h', '1:o:1:s:7:h:x', '1:o:1:i:7:h']
+    for (const text of bad) expect(decodeSourceStatus(text), text).toBeUndefined()
+  })
+
+  it('reads token 0 (a source without a lease) and sequence number 0; healthy only for h', () => {
+    expect(decodeSourceStatus(encodeSourceStatus('o', 0, { token: 0, healthy: true }))).toEqual({ origin: 'o', status: { token: 0, healthy: true } })
+    expect(decodeSourceStatus(encodeSourceStatus('o', 3, { token: 2, healthy: false }))).toEqual({ origin: 'o', status: { token: 2, healthy: false } })
   })
 
   describe('G-BINLOG-LIVENESS: SourceTrust (fake timers)', () => {
@@ -294,6 +298,66 @@ describe('source status on the Redis channel', () => {
       expect(t.token).toBe(4)
       t.stop()
     })
+
+    it('counts what it heard, ignores a lower token until the higher one is silent for the timeout', () => {
+      const { trust: t } = trust()
+      vi.advanceTimersByTime(1_000) // times measured from a clock that is not at 0
+      t.hear({ token: 5, healthy: true })
+      vi.advanceTimersByTime(500) // exactly the timeout: still recent
+      t.hear({ token: 4, healthy: true })
+      expect([t.heard, t.ignored, t.token]).toEqual([1, 1, 5])
+      vi.advanceTimersByTime(1)
+      t.hear({ token: 4, healthy: true })
+      expect([t.heard, t.ignored, t.token]).toEqual([2, 1, 4])
+      t.stop()
+    })
+
+    it('after stop, hears nothing, sets no timer and never turns silent', () => {
+      const { trust: t, changes } = trust()
+      t.hear({ token: 1, healthy: true })
+      expect(vi.getTimerCount()).toBe(1)
+      t.stop()
+      expect(vi.getTimerCount()).toBe(0)
+      t.hear({ token: 2, healthy: false })
+      vi.advanceTimersByTime(5_000)
+      vi.runOnlyPendingTimers()
+      expect(changes).toEqual([[true, undefined]])
+      expect([t.heard, t.silences]).toEqual([1, 0])
+    })
+
+    it('does not turn silent when stopped between the deadline and the decision', () => {
+      const { trust: t, changes } = trust()
+      t.hear({ token: 1, healthy: true })
+      vi.advanceTimersByTime(500)
+      t.stop()
+      vi.runOnlyPendingTimers()
+      expect(changes).toEqual([[true, undefined]])
+      expect(t.silences).toBe(0)
+    })
+
+    it('does not turn silent when an announcement came between the deadline and the decision', () => {
+      const { trust: t, changes } = trust()
+      t.hear({ token: 1, healthy: true })
+      vi.advanceTimersByTime(500) // the deadline fired; the decision waits for setImmediate
+      t.hear({ token: 1, healthy: true })
+      vi.runOnlyPendingTimers()
+      expect(t.trusted).toBe(true)
+      expect(t.silences).toBe(0)
+      expect(changes).toEqual([[true, undefined]])
+      t.stop()
+    })
+
+    it('does not turn silent when an unhealthy announcement already distrusted it', () => {
+      const { trust: t, changes } = trust()
+      t.hear({ token: 1, healthy: true })
+      vi.advanceTimersByTime(500)
+      t.hear({ token: 1, healthy: false }) // between the deadline and the decision
+      vi.runOnlyPendingTimers()
+      expect(t.reason).toBe('source-unhealthy')
+      expect(t.silences).toBe(0)
+      expect(changes).toEqual([[true, undefined], [false, 'source-unhealthy']])
+      t.stop()
+    })
   })
 })
 
@@ -313,12 +377,15 @@ describe('binlog units, rule by rule', () => {
     expect(Math.sign(compareFilePositions(b, a))).toBe(-Math.sign(expected))
   })
 
+  // Each error is built inside its test, not while the table is read: a mutation run only counts
+  // code run by a test.
   it.each([
-    [new BinlogUnsafeServerError('binlog_format', 'STATEMENT', 'ROW', 'Set it.'), 'BinlogUnsafeServerError', 'ERR_BINLOG_UNSAFE_SERVER', 'Refusing to tail the binlog: binlog_format is STATEMENT, must be ROW. Set it.', false, { setting: 'binlog_format', actual: 'STATEMENT', expected: 'ROW', fix: 'Set it.' }],
-    [new BinlogPrivilegeError('REPLICATION SLAVE', 'GRANT it.', cause), 'BinlogPrivilegeError', 'ERR_BINLOG_MISSING_PRIVILEGE', 'The binlog user lacks REPLICATION SLAVE: GRANT it.', false, { privilege: 'REPLICATION SLAVE', fix: 'GRANT it.', cause }],
-    [new BinlogConnectionError('lost', cause), 'BinlogConnectionError', 'ERR_BINLOG_CONNECTION', 'lost', true, { cause }],
-    [new BinlogSourceClosedError(), 'BinlogSourceClosedError', 'ERR_BINLOG_CLOSED', 'The binlog invalidation source is closed', false, {}],
-  ] as const)('%s: name, code, message, transient and fields', (error, name, code, message, transient, fields) => {
+    ['BinlogUnsafeServerError', 'Refusing to tail the binlog: binlog_format is STATEMENT, must be ROW. Set it.', () => new BinlogUnsafeServerError('binlog_format', 'STATEMENT', 'ROW', 'Set it.'), 'ERR_BINLOG_UNSAFE_SERVER', false, { setting: 'binlog_format', actual: 'STATEMENT', expected: 'ROW', fix: 'Set it.' }],
+    ['BinlogPrivilegeError', 'The binlog user lacks REPLICATION SLAVE: GRANT it.', () => new BinlogPrivilegeError('REPLICATION SLAVE', 'GRANT it.', cause), 'ERR_BINLOG_MISSING_PRIVILEGE', false, { privilege: 'REPLICATION SLAVE', fix: 'GRANT it.', cause }],
+    ['BinlogConnectionError', 'lost', () => new BinlogConnectionError('lost', cause), 'ERR_BINLOG_CONNECTION', true, { cause }],
+    ['BinlogSourceClosedError', 'The binlog invalidation source is closed', () => new BinlogSourceClosedError(), 'ERR_BINLOG_CLOSED', false, {}],
+  ] as const)('%s: %s (name, code, message, transient and fields)', (name, message, build, code, transient, fields) => {
+    const error = build()
     expect(error).toBeInstanceOf(BinlogSourceError)
     expect(error.name).toBe(name)
     expect(error.code).toBe(code)
