@@ -89,7 +89,8 @@ export function decodeMessage(text: string): WireMessage {
   const [version, origin, seqText, kind, tenantText, idsText] = fields
   if (version !== String(FORMAT_VERSION)) {
     // Another version's ping concerns only its sender; anything else may be an invalidation.
-    if (kind === 'p') return { kind: 'ping', origin: origin ?? '', seq: 0 }
+    // A kind in the fourth field means there is an origin in the second.
+    if (kind === 'p') return { kind: 'ping', origin: origin as string, seq: 0 }
     return { kind: 'unreadable', reason: `version ${JSON.stringify(version)}` }
   }
   const seq = parseId(seqText, true)

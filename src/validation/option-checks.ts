@@ -111,7 +111,7 @@ export function requiredMethodsOption<Options extends object, Name extends keyof
   const value: unknown = options[name]
   if (!hasMethods(value, methods)) {
     const list = methods.map((method) => `${method}()`)
-    const described = list.length === 1 ? `a ${list.join('')} method` : `${list.slice(0, -1).join(', ')} and ${list.at(-1) as string} methods`
+    const described = list.length === 1 ? `a ${list[0] as string} method` : `${list.slice(0, -1).join(', ')} and ${list.at(-1) as string} methods`
     throw new TypeError(`options.${name} must have ${described}${kind === undefined ? '' : ` (${kind})`}`)
   }
   return value as NonNullable<Options[Name]>
