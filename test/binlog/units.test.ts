@@ -393,4 +393,8 @@ describe('binlog units, rule by rule', () => {
     expect(error.transient).toBe(transient)
     expect(error).toMatchObject(fields)
   })
+
+  it('names the base class of the binlog errors', () => {
+    expect(new BinlogSourceError('ERR_BINLOG_CLOSED', 'closed', false).name).toBe('BinlogSourceError')
+  })
 })
