@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Contact } from '../../src/index.js'
 import { DUPLICATE, MISS, TenantPartitionedCache, type TenantPartitionedCacheLimits } from '../../src/cache/tenant-partitioned-cache.js'
+import { createRandom as seeded } from '../../bench/lib/random.js'
 import { ReferencePolicy, describeEntry, type PolicyState } from '../helpers/reference-policy.js'
 
 afterEach(() => {
@@ -24,17 +25,6 @@ const row = (id: number, width: number): Contact =>
     createdAt: '2026-03-01T12:00:00.000Z', updatedAt: '2026-03-01T12:00:00.000Z',
   })
 
-/** mulberry32: a small seeded generator, so that every run replays the same traffic. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Admission's random draw: a quarter of the draws fall under 1/128, so that warm candidates do win. */
 const admissionDraws = (seed: number): (() => number) => {
@@ -220,7 +210,7 @@ const limits = (overrides: Partial<TenantPartitionedCacheLimits>): TenantPartiti
 })
 
 describe('the cache against a reference of its policy, step by step', () => {
-  const cases: readonly { readonly name: string; readonly limits: TenantPartitionedCacheLimits; readonly traffic: Traffic }[] = [
+  const cases: readonly { readonly name: string; readonly limits: TenantPartitionedCacheLimits; readonly traffic: Traffic; readonly seeds?: readonly number[] }[] = [
     { name: 'an entry bound of 40, three tenants', limits: limits({ maxEntries: 40 }), traffic: { tenants: 3, keys: 60, steps: 4000, drops: true, compareEvery: 1 } },
     { name: 'a byte bound that binds before the entry bound', limits: limits({ maxEntries: 64, maxBytes: 30 * 300 }), traffic: { tenants: 2, keys: 80, steps: 3000, drops: false, compareEvery: 1 } },
     {
@@ -233,15 +223,16 @@ describe('the cache against a reference of its policy, step by step', () => {
     // entry, so the victim search often finds probation empty or holding only the candidate.
     { name: 'a byte bound far below the entry bound', limits: limits({ maxEntries: 64, maxBytes: 8 * 330 }), traffic: { tenants: 1, keys: 20, steps: 2000, drops: false, compareEvery: 1 } },
     // Mostly bursts of new keys re-read at once: the window grows until protected has no capacity
-    // left to give, and what it could not give is carried to the next miss.
-    { name: 'recency-heavy traffic', limits: limits({ maxEntries: 30 }), traffic: { tenants: 1, keys: 40, steps: 3000, drops: false, compareEvery: 1, phases: [2, 2, 2, 2, 1] } },
+    // left to give, and what it could not give is carried to the next miss. That takes a few tries:
+    // eight seeds, where three leave the carried remainder unchecked.
+    { name: 'recency-heavy traffic', limits: limits({ maxEntries: 30 }), traffic: { tenants: 1, keys: 40, steps: 3000, drops: false, compareEvery: 1, phases: [2, 2, 2, 2, 1] }, seeds: [1, 2, 3, 4, 5, 6, 7, 8] },
     { name: 'a cache of 1 entry', limits: limits({ maxEntries: 1 }), traffic: { tenants: 2, keys: 4, steps: 500, drops: false, compareEvery: 1 } },
     { name: 'an entry bound of 400, one tenant, long', limits: limits({ maxEntries: 400 }), traffic: { tenants: 1, keys: 700, steps: 8000, drops: false, compareEvery: 20 } },
   ]
 
   for (const c of cases) {
     it(`moves the same entries as the reference: ${c.name}`, () => {
-      for (const seed of [1, 2, 3]) {
+      for (const seed of c.seeds ?? [1, 2, 3]) {
         const { steps, windowSizes, reports } = replay(c.limits, c.traffic, seed)
         expect(steps).toBe(c.traffic.steps)
         // The traffic did make the policy work: evictions, and (past a 5-entry cache) a moving window.
