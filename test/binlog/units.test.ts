@@ -14,6 +14,7 @@ import { classifyStatement, mayChangeTable } from '../../src/binlog/statements.j
 import { TransactionTracker } from '../../src/binlog/transaction-tracker.js'
 import { decodeSourceStatus, encodeSourceStatus } from '../../src/redis/message-format.js'
 import { SourceTrust, type SourceDistrustReason } from '../../src/redis/source-trust.js'
+import { expectErrorAsData } from '../helpers/error-as-data.js'
 
 describe('G-BINLOG-FRESH: ChangeSet', () => {
   it('coalesces per tenant and keeps IDs once', () => {
@@ -385,13 +386,7 @@ describe('binlog units, rule by rule', () => {
     ['BinlogConnectionError', 'lost', () => new BinlogConnectionError('lost', cause), 'ERR_BINLOG_CONNECTION', true, { cause }],
     ['BinlogSourceClosedError', 'The binlog invalidation source is closed', () => new BinlogSourceClosedError(), 'ERR_BINLOG_CLOSED', false, {}],
   ] as const)('%s: %s (name, code, message, transient and fields)', (name, message, build, code, transient, fields) => {
-    const error = build()
-    expect(error).toBeInstanceOf(BinlogSourceError)
-    expect(error.name).toBe(name)
-    expect(error.code).toBe(code)
-    expect(error.message).toBe(message)
-    expect(error.transient).toBe(transient)
-    expect(error).toMatchObject(fields)
+    expectErrorAsData(build(), BinlogSourceError, { name, code, message, transient, fields })
   })
 
   it('names the base class of the binlog errors', () => {

@@ -13,6 +13,7 @@ import {
   ContactTimeoutError,
   ContactValidationError,
 } from '../../src/errors.js'
+import { expectErrorAsData } from '../helpers/error-as-data.js'
 
 const cause = new Error('the driver said no')
 const dropped = Object.assign(new Error('connection reset'), { code: 'ECONNRESET' })
@@ -33,15 +34,7 @@ describe('run-time errors', () => {
     ['ContactRepositoryClosedError', 'The contact repository is closed', () => new ContactRepositoryClosedError(), 'ERR_CONTACTS_CLOSED', false, {}],
     ['ContactChangesClosedError', 'Changes can only be recorded while the write runs', () => new ContactChangesClosedError(), 'ERR_CONTACTS_CHANGES_CLOSED', false, {}],
   ] as const)('%s: %s (name, code, message, transient and fields)', (name, message, build, code, transient, fields) => {
-    const error = build()
-    expect(error).toBeInstanceOf(ContactRepositoryError)
-    expect(error).toBeInstanceOf(Error)
-    expect(error.name).toBe(name)
-    expect(error.code).toBe(code)
-    expect(error.message).toBe(message)
-    expect(error.transient).toBe(transient)
-    expect(error).toMatchObject(fields)
-    if (!('cause' in fields)) expect('cause' in error).toBe(false)
+    expectErrorAsData(build(), ContactRepositoryError, { name, code, message, transient, fields })
   })
 
   it('gives a row error no cause when none was given', () => {
