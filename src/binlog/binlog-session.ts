@@ -217,7 +217,7 @@ export class BinlogSession {
 
   // Throws once the session ended, so that #run stops at its next step.
   #alive(): void {
-    if (this.#state === 'ended') throw new BinlogConnectionError('The session ended', undefined)
+    if (this.#state === 'ended') throw new BinlogConnectionError('The session ended')
   }
 
   async #startStream(start: BinlogPosition, gap: boolean): Promise<void> {
@@ -287,7 +287,7 @@ export class BinlogSession {
       this.#host.counters.widened += changes.widened
       const messages = changes.messages()
       // Held once more for the re-invalidation once the commit is seen visible.
-      const entry = ledger.record(position, messages.length + 1) as LedgerEntry
+      const entry = ledger.record(position, messages.length + 1)
       for (const message of messages) this.#track(entry, this.#host.deliver(message, 'event', position.gtid))
       const end = position.file !== undefined && position.position !== undefined ? { file: position.file, position: position.position } : undefined
       this.#unconfirmed.push({ end, arrivedAt: performance.now(), changes, entry, gtid: position.gtid })
@@ -399,7 +399,7 @@ export class BinlogSession {
       setImmediate(() => {
         if (this.#state === 'ended' || this.#lastEventAt !== seen) return
         this.#host.counters.stalls++
-        this.#end(new BinlogConnectionError(`No binlog event or heartbeat for ${this.#options.stallTimeout} ms: the stream stalled`, undefined))
+        this.#end(new BinlogConnectionError(`No binlog event or heartbeat for ${this.#options.stallTimeout} ms: the stream stalled`))
       })
       return
     }
@@ -421,7 +421,7 @@ export class BinlogSession {
     this.#stream?.stop()
     this.#control?.destroy()
     this.#wake?.()
-    this.#rejectReady(reason ?? new BinlogConnectionError('The stream was stopped before it caught up', undefined))
+    this.#rejectReady(reason ?? new BinlogConnectionError('The stream was stopped before it caught up'))
     this.#resolveEnded(reason)
     this.#host.changed()
   }

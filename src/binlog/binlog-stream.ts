@@ -72,7 +72,7 @@ export class BinlogStream {
     return new Promise<void>((resolve, reject) => {
       this.#abandon = reject
       const timer = setTimeout(() => {
-        fail(new BinlogConnectionError(`The server sent nothing within ${startTimeout} ms of the binlog dump request`, undefined))
+        fail(new BinlogConnectionError(`The server sent nothing within ${startTimeout} ms of the binlog dump request`))
       }, startTimeout)
       timer.unref()
       const fail = (error: unknown): void => {
@@ -118,7 +118,7 @@ export class BinlogStream {
   stop(): void {
     this.#ended = true
     this.#stopZongji()
-    this.#abandon?.(new BinlogConnectionError('The binlog stream was stopped while starting', undefined))
+    this.#abandon?.(new BinlogConnectionError('The binlog stream was stopped while starting'))
     this.#abandon = undefined
   }
 

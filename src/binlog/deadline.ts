@@ -7,7 +7,7 @@ import { BinlogConnectionError } from './errors.js'
 export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new BinlogConnectionError(`The server did not answer within ${ms} ms while ${what}`, undefined))
+      reject(new BinlogConnectionError(`The server did not answer within ${ms} ms while ${what}`))
     }, ms)
     timer.unref()
     promise.then(

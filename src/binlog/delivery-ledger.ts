@@ -3,7 +3,13 @@ import type { BinlogPosition } from './binlog-position.js'
 /** One position of the stream and the deliveries it still waits for. */
 export interface LedgerEntry {
   readonly position: BinlogPosition
+  /** Deliveries not settled yet (`hold` adds one, `settle` takes one). */
   outstanding: number
+}
+
+// The ledger's own link between entries, kept off the type its callers hold.
+interface QueuedEntry extends LedgerEntry {
+  next: QueuedEntry | undefined
 }
 
 /**
@@ -11,10 +17,15 @@ export interface LedgerEntry {
  * was published or queued by the target, its visibility re-invalidation included. Positions
  * are recorded in stream order; one becomes delivered once it and all before it have no
  * delivery outstanding. Only a delivered position may be saved as the checkpoint.
+ *
+ * The undelivered positions form a queue linked from oldest to newest: delivering unlinks from
+ * the front in constant time, and a delivered entry is referenced by nothing the ledger keeps,
+ * however long the stream runs.
  */
 export class DeliveryLedger {
-  readonly #entries: LedgerEntry[] = []
-  #head = 0
+  #head: QueuedEntry | undefined
+  #tail: QueuedEntry | undefined
+  #pending = 0
   #delivered: BinlogPosition | undefined
 
   constructor(start: BinlogPosition | undefined) {
@@ -28,17 +39,20 @@ export class DeliveryLedger {
 
   /** Positions recorded and not delivered yet. */
   get pending(): number {
-    return this.#entries.length - this.#head
+    return this.#pending
   }
 
-  /** Records `position` with `outstanding` deliveries to wait for (add more with `hold`). */
-  record(position: BinlogPosition, outstanding: number): LedgerEntry | undefined {
-    if (outstanding === 0 && this.pending === 0) {
-      this.#delivered = position
-      return undefined
-    }
-    const entry = { position, outstanding }
-    this.#entries.push(entry)
+  /**
+   * Records `position`, the next one in stream order, with `outstanding` deliveries to wait for
+   * (`hold` adds more). With none outstanding and nothing recorded before it pending, it is
+   * delivered at once.
+   */
+  record(position: BinlogPosition, outstanding: number): LedgerEntry {
+    const entry: QueuedEntry = { position, outstanding, next: undefined }
+    if (this.#tail === undefined) this.#head = entry
+    else this.#tail.next = entry
+    this.#tail = entry
+    this.#pending++
     this.#advance()
     return entry
   }
@@ -55,14 +69,13 @@ export class DeliveryLedger {
   }
 
   #advance(): void {
-    while (this.#head < this.#entries.length && (this.#entries[this.#head] as LedgerEntry).outstanding <= 0) {
-      this.#delivered = (this.#entries[this.#head] as LedgerEntry).position
-      this.#head++
+    let head = this.#head
+    while (head !== undefined && head.outstanding <= 0) {
+      this.#delivered = head.position
+      this.#pending--
+      head = head.next
     }
-    // Compact once the delivered prefix dominates, so the array does not grow for ever.
-    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
-      this.#entries.splice(0, this.#head)
-      this.#head = 0
-    }
+    this.#head = head
+    if (head === undefined) this.#tail = undefined
   }
 }

@@ -64,13 +64,14 @@ export class BinlogPrivilegeError extends BinlogSourceError {
 
 /**
  * The server could not be reached or answered too late while starting. Transient: the same call
- * may succeed later. `cause` is the driver's error, if any.
+ * may succeed later. `cause` is the driver's error, if any: an error without one (a deadline
+ * passed, a stall) has no `cause` property at all.
  */
 export class BinlogConnectionError extends BinlogSourceError {
   override name = 'BinlogConnectionError'
 
-  constructor(message: string, cause: unknown) {
-    super('ERR_BINLOG_CONNECTION', message, true, { cause })
+  constructor(message: string, cause?: unknown) {
+    super('ERR_BINLOG_CONNECTION', message, true, cause === undefined ? undefined : { cause })
   }
 }
 

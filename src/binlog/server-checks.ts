@@ -116,7 +116,7 @@ export async function consistentPosition(control: Connection): Promise<BinlogPos
   const snapshot = await snapshotPosition(control)
   const [rows] = await control.query<RowDataPacket[]>('SELECT BINLOG_GTID_POS(?, ?) AS gtid', [snapshot.file, snapshot.position])
   const gtid = rows[0]?.gtid as unknown
-  if (typeof gtid !== 'string') throw new BinlogConnectionError(`The server gave no GTID position for ${snapshot.file}:${snapshot.position}`, undefined)
+  if (typeof gtid !== 'string') throw new BinlogConnectionError(`The server gave no GTID position for ${snapshot.file}:${snapshot.position}`)
   return { gtid: normalize(gtid), file: snapshot.file, position: snapshot.position }
 }
 
@@ -136,7 +136,7 @@ export async function snapshotPosition(control: Connection): Promise<FilePositio
       if (row.Variable_name === 'Binlog_snapshot_position') position = Number(row.Value)
     }
     if (file === undefined || file === '' || position === undefined || !Number.isSafeInteger(position)) {
-      throw new BinlogConnectionError('The server reported no binlog snapshot position', undefined)
+      throw new BinlogConnectionError('The server reported no binlog snapshot position')
     }
     return { file, position }
   } finally {

@@ -79,9 +79,12 @@ export class TransactionTracker {
       case 'tablemap': {
         const map = event as Extract<AnyBinlogEvent, { getEventName(): 'tablemap' }>
         this.#openImplicitly()
-        const usable = this.#isTable(map.tableMap[map.tableId]) && hasKeyColumns(map.tableMap[map.tableId])
-        this.#tables.set(map.tableId, usable)
-        if (!usable && this.#isTable(map.tableMap[map.tableId])) this.#group().addAll('table-map')
+        const entry = map.tableMap[map.tableId]
+        // `false` for the table without its key columns: its rows then invalidate everything
+        // (#rowsTarget), since they cannot be told apart. A table ID the server reuses for
+        // another table no longer counts as the table's.
+        if (entry !== undefined && this.#isTable(entry)) this.#tables.set(map.tableId, hasKeyColumns(entry))
+        else this.#tables.delete(map.tableId)
         return
       }
       case 'writerows':
@@ -177,11 +180,10 @@ export class TransactionTracker {
     }
   }
 
+  // Between groups there is no GTID pending and no transaction open (#end resets both), so
+  // opening implicitly only marks the group open.
   #openImplicitly(): void {
-    if (this.#open) return
     this.#open = true
-    this.#inTransaction = false
-    this.#pending = undefined
   }
 
   #group(): ChangeSet {
@@ -191,7 +193,7 @@ export class TransactionTracker {
 
   #rowsTarget(tableId: number): ChangeSet | undefined {
     const usable = this.#tables.get(tableId)
-    // zongji only emits rows of the included table, after its table map.
+    // Rows of another table (zongji filters them out already) or with no table map seen.
     if (usable === undefined) return undefined
     this.#openImplicitly()
     const changes = this.#group()
@@ -210,8 +212,8 @@ export class TransactionTracker {
     if (isCacheableId(tenantId) && isCacheableId(id)) changes.add(tenantId, id)
   }
 
-  #isTable(entry: TableMapEntry | undefined): boolean {
-    return entry !== undefined && entry.tableName === this.#options.table && entry.parentSchema === this.#options.schema
+  #isTable(entry: TableMapEntry): boolean {
+    return entry.tableName === this.#options.table && entry.parentSchema === this.#options.schema
   }
 
   #end(nextPosition: number): void {
@@ -226,8 +228,8 @@ export class TransactionTracker {
   }
 }
 
-function hasKeyColumns(entry: TableMapEntry | undefined): boolean {
-  const names = entry?.columnSchemas.map((column) => column.COLUMN_NAME) ?? []
+function hasKeyColumns(entry: TableMapEntry): boolean {
+  const names = entry.columnSchemas.map((column) => column.COLUMN_NAME)
   return names.includes('id') && names.includes('tenant_id')
 }
 

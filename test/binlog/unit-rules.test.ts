@@ -1,0 +1,366 @@
+// The binlog source's pure units rule by rule, without a server: each test pins one rule of the
+// change set, the delivery ledger, the deadline or the transaction tracker (the mutation run's
+// survivors, docs/mutation-testing.md). units.test.ts holds the broader scenarios.
+import type { AnyBinlogEvent } from '@vlasky/zongji'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { BinlogPosition } from '../../src/binlog/binlog-position.js'
+import { ChangeSet, type FullInvalidationReason } from '../../src/binlog/change-set.js'
+import { withDeadline } from '../../src/binlog/deadline.js'
+import { DeliveryLedger } from '../../src/binlog/delivery-ledger.js'
+import { BinlogConnectionError, BinlogSourceError } from '../../src/binlog/errors.js'
+import { TransactionTracker } from '../../src/binlog/transaction-tracker.js'
+import type { InvalidationMessage } from '../../src/index.js'
+import { expectErrorAsData } from '../helpers/error-as-data.js'
+
+describe('ChangeSet, rule by rule', () => {
+  it('widens a tenant only past maxIdsPerTenant IDs, not at it', () => {
+    const set = new ChangeSet(2, 10)
+    set.add(1, 10)
+    set.add(1, 11)
+    expect(set.messages()).toEqual([{ kind: 'ids', tenantId: 1, ids: [10, 11] }])
+    expect(set.widened).toBe(0)
+    set.add(1, 12)
+    expect(set.messages()).toEqual([{ kind: 'tenant', tenantId: 1 }])
+    expect(set.widened).toBe(1)
+  })
+
+  it('keeps the first reason for everything', () => {
+    const set = new ChangeSet(2, 10)
+    expect(set.empty).toBe(true)
+    set.addAll('statement')
+    set.addAll('gap')
+    expect(set.all).toBe('statement')
+    expect(set.empty).toBe(false)
+    expect(set.messages()).toEqual([{ kind: 'all' }])
+  })
+
+  it('once everything, counts no further widening: added rows and tenants change nothing', () => {
+    const set = new ChangeSet(1, 1)
+    set.addAll('statement')
+    set.add(1, 10)
+    set.add(1, 11) // would widen tenant 1
+    set.addTenant(2)
+    set.addTenant(3) // would exceed maxTenants
+    expect(set.widened).toBe(0)
+    expect(set.all).toBe('statement')
+  })
+
+  it('a whole tenant takes one of maxTenants: the next tenant widens to everything', () => {
+    const set = new ChangeSet(10, 1)
+    set.addTenant(1)
+    expect(set.messages()).toEqual([{ kind: 'tenant', tenantId: 1 }])
+    set.addTenant(2)
+    expect(set.all).toBe('too-many-tenants')
+    expect(set.widened).toBe(1)
+  })
+
+  it('a tenant already held is widened in place, without counting against maxTenants', () => {
+    const set = new ChangeSet(10, 1)
+    set.add(1, 5)
+    set.addTenant(1)
+    expect(set.all).toBeUndefined()
+    expect(set.widened).toBe(0)
+    expect(set.messages()).toEqual([{ kind: 'tenant', tenantId: 1 }])
+  })
+
+  it('a row of a whole tenant adds nothing', () => {
+    const set = new ChangeSet(10, 10)
+    set.addTenant(1)
+    set.add(1, 5)
+    expect(set.messages()).toEqual([{ kind: 'tenant', tenantId: 1 }])
+  })
+
+  it.each<FullInvalidationReason>(['statement', 'gap'])('merging a set that is everything (%s) takes its reason', (reason) => {
+    const set = new ChangeSet(10, 10)
+    set.add(1, 5)
+    const other = new ChangeSet(10, 10)
+    other.addAll(reason)
+    set.merge(other)
+    expect(set.all).toBe(reason)
+    expect(set.messages()).toEqual([{ kind: 'all' }])
+  })
+})
+
+describe('DeliveryLedger, rule by rule', () => {
+  const at = (n: number): BinlogPosition => ({ gtid: `0-1-${n}`, file: 'b.000001', position: n })
+
+  it('delivers a position with nothing outstanding at once when nothing before it is pending', () => {
+    const ledger = new DeliveryLedger(undefined)
+    expect(ledger.delivered).toBeUndefined()
+    const entry = ledger.record(at(1), 0)
+    expect(entry).toEqual({ position: at(1), outstanding: 0 })
+    expect(ledger.delivered).toEqual(at(1))
+    expect(ledger.pending).toBe(0)
+  })
+
+  it('counts what is pending, and a position behind a pending one waits even with nothing outstanding', () => {
+    const ledger = new DeliveryLedger(at(0))
+    const one = ledger.record(at(1), 1)
+    ledger.record(at(2), 0)
+    ledger.record(at(3), 0)
+    expect(ledger.pending).toBe(3)
+    expect(ledger.delivered).toEqual(at(0))
+    ledger.settle(one)
+    expect(ledger.pending).toBe(0)
+    expect(ledger.delivered).toEqual(at(3))
+  })
+
+  it('hold adds a delivery to wait for', () => {
+    const ledger = new DeliveryLedger(at(0))
+    const one = ledger.record(at(1), 1)
+    ledger.hold(one)
+    expect(one.outstanding).toBe(2)
+    ledger.settle(one)
+    expect(ledger.delivered).toEqual(at(0))
+    ledger.settle(one)
+    expect(ledger.delivered).toEqual(at(1))
+  })
+
+  it('keeps delivering after it was drained, in order, over many positions', () => {
+    const ledger = new DeliveryLedger(at(0))
+    for (let round = 0; round < 3; round++) {
+      const base = round * 3000
+      const entries = Array.from({ length: 3000 }, (_, i) => ledger.record(at(base + i + 1), 1))
+      expect(ledger.pending).toBe(3000)
+      // Settled newest first: nothing is delivered until the oldest is.
+      for (let i = entries.length - 1; i > 0; i--) ledger.settle(entries[i]!)
+      expect(ledger.delivered).toEqual(at(base))
+      ledger.settle(entries[0]!)
+      expect(ledger.delivered).toEqual(at(base + 3000))
+      expect(ledger.pending).toBe(0)
+      // A drained ledger takes the next position as the first of a new queue.
+      ledger.record(at(base + 3000), 0)
+      expect(ledger.delivered).toEqual(at(base + 3000))
+    }
+  })
+})
+
+describe('withDeadline (fake timers)', () => {
+  beforeEach(() => { vi.useFakeTimers() })
+  afterEach(() => { vi.useRealTimers() })
+
+  it('settles with the promise before the deadline and leaves no timer', async () => {
+    await expect(withDeadline(Promise.resolve(7), 50, 'connecting')).resolves.toBe(7)
+    expect(vi.getTimerCount()).toBe(0)
+    const denied = new Error('denied')
+    await expect(withDeadline(Promise.reject(denied), 50, 'connecting')).rejects.toBe(denied)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('rejects with a transient BinlogConnectionError naming the wait once the deadline passed', async () => {
+    const outcome = withDeadline(new Promise<never>(() => {}), 50, 'loading the checkpoint').catch((error: unknown) => error)
+    await vi.advanceTimersByTimeAsync(49)
+    let settled = false
+    void outcome.then(() => { settled = true })
+    await Promise.resolve()
+    expect(settled).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expectErrorAsData(await outcome, BinlogSourceError, {
+      name: 'BinlogConnectionError',
+      code: 'ERR_BINLOG_CONNECTION',
+      message: 'The server did not answer within 50 ms while loading the checkpoint',
+      transient: true,
+      fields: {},
+    })
+    expect(await outcome).toBeInstanceOf(BinlogConnectionError)
+  })
+})
+
+describe('TransactionTracker, rule by rule (synthetic events)', () => {
+  const TABLE = { tableName: 'contacts', parentSchema: 'app', columnSchemas: [{ COLUMN_NAME: 'id' }, { COLUMN_NAME: 'tenant_id' }] }
+  const event = (name: string, fields: Record<string, unknown> = {}): AnyBinlogEvent =>
+    ({ getEventName: () => name, nextPosition: 0, ...fields }) as unknown as AnyBinlogEvent
+  const gtid = (seqNo: number, { standalone = false, domainId = 0 } = {}): AnyBinlogEvent =>
+    event('mariadbgtid', { domainId, serverId: 1, seqNo, standalone })
+  // `null`: a table map event whose map lacks its own table ID.
+  const tableMap = (entry: object | null = TABLE, tableId = 7): AnyBinlogEvent =>
+    event('tablemap', { tableId, tableMap: entry === null ? {} : { [tableId]: entry } })
+  const rows = (tableId: number, ...data: object[]): AnyBinlogEvent => event('writerows', { tableId, rows: data })
+  const query = (text: string, nextPosition = 0): AnyBinlogEvent => event('query', { query: text, nextPosition })
+  const xid = (nextPosition: number): AnyBinlogEvent => event('xid', { nextPosition })
+  const heartbeat = (nextPosition: number, binlogName = 'b.000001'): AnyBinlogEvent => event('heartbeat', { nextPosition, binlogName })
+
+  interface Group { messages: InvalidationMessage[] | undefined; all: FullInvalidationReason | undefined; position: BinlogPosition }
+
+  function track(): { tracker: TransactionTracker; groups: Group[]; heartbeats: BinlogPosition[] } {
+    const groups: Group[] = []
+    const heartbeats: BinlogPosition[] = []
+    const tracker = new TransactionTracker(
+      { gtid: '0-1-10', file: 'b.000001', position: 100 },
+      { schema: 'app', table: 'contacts', maxIdsPerTenant: 100, maxTenantsPerTransaction: 100 },
+      {
+        groupEnd: (changes, position) => groups.push({ messages: changes?.messages(), all: changes?.all, position }),
+        heartbeat: (position) => heartbeats.push(position),
+      },
+    )
+    return { tracker, groups, heartbeats }
+  }
+
+  it('a GTID while a group is open ends that group first, keeping the last known offset', () => {
+    const { tracker, groups } = track()
+    tracker.handle(gtid(11))
+    tracker.handle(tableMap())
+    tracker.handle(rows(7, { id: 1, tenant_id: 2 }))
+    tracker.handle(gtid(12))
+    expect(groups).toEqual([{ messages: [{ kind: 'ids', tenantId: 2, ids: [1] }], all: undefined, position: { gtid: '0-1-11', file: 'b.000001', position: 100 } }])
+  })
+
+  it('a statement inside a transaction does not end it; the transaction ends at COMMIT', () => {
+    const { tracker, groups } = track()
+    tracker.handle(gtid(11))
+    tracker.handle(query('UPDATE contacts SET first_name = 1', 300))
+    expect(groups).toEqual([])
+    tracker.handle(query('COMMIT', 350))
+    expect(groups).toEqual([{ messages: [{ kind: 'all' }], all: 'statement', position: { gtid: '0-1-11', file: 'b.000001', position: 350 } }])
+  })
+
+  it('without a GTID, a statement is its own group, and BEGIN opens a transaction until COMMIT', () => {
+    const { tracker, groups } = track()
+    tracker.handle(query('CREATE TABLE t (id INT)', 200))
+    expect(groups).toEqual([{ messages: undefined, all: undefined, position: { gtid: '0-1-10', file: 'b.000001', position: 200 } }])
+    tracker.handle(query('BEGIN', 210))
+    tracker.handle(query('DELETE FROM contacts', 220))
+    expect(groups).toHaveLength(1)
+    tracker.handle(query('COMMIT', 230))
+    expect(groups[1]).toEqual({ messages: [{ kind: 'all' }], all: 'statement', position: { gtid: '0-1-10', file: 'b.000001', position: 230 } })
+  })
+
+  it('after a transaction ended, the next statement outside one ends at once', () => {
+    const { tracker, groups } = track()
+    tracker.handle(gtid(11))
+    tracker.handle(xid(200))
+    tracker.handle(query('CREATE TABLE t (id INT)', 250))
+    expect(groups.map((group) => group.position.position)).toEqual([200, 250])
+  })
+
+  it('savepoints neither open nor end a group', () => {
+    const { tracker, groups, heartbeats } = track()
+    tracker.handle(query('SAVEPOINT a', 200))
+    tracker.handle(heartbeat(210))
+    expect(groups).toEqual([])
+    expect(heartbeats).toHaveLength(1)
+    tracker.handle(gtid(11))
+    tracker.handle(query('SAVEPOINT a', 220))
+    tracker.handle(query('ROLLBACK TO a', 230))
+    expect(groups).toEqual([])
+  })
+
+  it('XA PREPARE ends its group with nothing visible; XA COMMIT invalidates everything; XA ROLLBACK nothing', () => {
+    const { tracker, groups } = track()
+    tracker.handle(gtid(11))
+    tracker.handle(tableMap())
+    tracker.handle(rows(7, { id: 1, tenant_id: 2 }))
+    tracker.handle(event('xaprepare', { nextPosition: 300 }))
+    tracker.handle(gtid(12, { standalone: true }))
+    tracker.handle(query("XA COMMIT X'01'", 350))
+    tracker.handle(gtid(13, { standalone: true }))
+    tracker.handle(query("XA ROLLBACK X'02'", 400))
+    expect(groups.map((group) => [group.all, group.messages, group.position.gtid, group.position.position])).toEqual([
+      [undefined, undefined, '0-1-11', 300],
+      ['xa-commit', [{ kind: 'all' }], '0-1-12', 350],
+      [undefined, undefined, '0-1-13', 400],
+    ])
+  })
+
+  it('rows of a table ID with no table map, or whose map is of another table, change nothing and open no group', () => {
+    const { tracker, groups, heartbeats } = track()
+    tracker.handle(rows(8, { id: 1, tenant_id: 2 }))
+    tracker.handle(heartbeat(150))
+    expect(heartbeats).toHaveLength(1)
+    tracker.handle(gtid(11))
+    tracker.handle(tableMap({ ...TABLE, tableName: 'contacts_archive' }, 8))
+    tracker.handle(tableMap({ ...TABLE, parentSchema: 'other' }, 9))
+    tracker.handle(tableMap(null, 10))
+    tracker.handle(rows(8, { id: 1, tenant_id: 2 }))
+    tracker.handle(rows(9, { id: 1, tenant_id: 2 }))
+    tracker.handle(rows(10, { id: 1, tenant_id: 2 }))
+    tracker.handle(xid(200))
+    expect(groups.map((group) => group.messages)).toEqual([undefined])
+  })
+
+  it('a table ID mapped again to another table is no longer the table', () => {
+    const { tracker, groups } = track()
+    tracker.handle(gtid(11))
+    tracker.handle(tableMap())
+    tracker.handle(xid(200))
+    tracker.handle(gtid(12))
+    tracker.handle(tableMap({ ...TABLE, tableName: 'orders' }))
+    tracker.handle(rows(7, { id: 1, tenant_id: 2 }))
+    tracker.handle(xid(250))
+    expect(groups.map((group) => group.messages)).toEqual([undefined, undefined])
+  })
+
+  it.each([
+    ['id', [{ COLUMN_NAME: 'tenant_id' }]],
+    ['tenant_id', [{ COLUMN_NAME: 'id' }]],
+  ])('rows of the table whose map lacks %s invalidate everything', (_, columnSchemas) => {
+    const { tracker, groups } = track()
+    tracker.handle(gtid(11))
+    tracker.handle(tableMap({ ...TABLE, columnSchemas }))
+    tracker.handle(xid(150))
+    tracker.handle(gtid(12))
+    tracker.handle(rows(7, { id: 1, tenant_id: 2 }))
+    tracker.handle(xid(200))
+    expect(groups.map((group) => group.all)).toEqual([undefined, 'table-map'])
+  })
+
+  it.each([
+    ['a negative ID', { id: -1, tenant_id: 2 }],
+    ['a fractional ID', { id: 1.5, tenant_id: 2 }],
+    ['a tenant past 2^53', { id: 1, tenant_id: '9007199254740993' }],
+    ['a tenant 0', { id: 1, tenant_id: 0 }],
+  ])('skips %s: no repository can have cached it', (_, row) => {
+    const { tracker, groups } = track()
+    tracker.handle(gtid(11))
+    tracker.handle(tableMap())
+    tracker.handle(rows(7, row, { id: Number.MAX_SAFE_INTEGER, tenant_id: 3 }))
+    tracker.handle(xid(200))
+    expect(groups[0]?.messages).toEqual([{ kind: 'ids', tenantId: 3, ids: [Number.MAX_SAFE_INTEGER] }])
+  })
+
+  it.each(['partialupdaterows', 'unknown'])('a %s event makes its group everything', (name) => {
+    const { tracker, groups } = track()
+    tracker.handle(gtid(11))
+    tracker.handle(event(name))
+    tracker.handle(xid(200))
+    expect(groups[0]?.all).toBe('unsupported-event')
+  })
+
+  it('other event types neither open nor end a group', () => {
+    const { tracker, groups, heartbeats } = track()
+    tracker.handle(event('format', { nextPosition: 120 }))
+    tracker.handle(event('intvar', { nextPosition: 130 }))
+    tracker.handle(heartbeat(140))
+    expect(groups).toEqual([])
+    expect(heartbeats).toHaveLength(1)
+  })
+
+  it('a heartbeat without an offset keeps the last one; a rotation between groups forgets it', () => {
+    const { tracker, heartbeats } = track()
+    tracker.handle(heartbeat(0, 'b.000009'))
+    expect(heartbeats[0]).toEqual({ gtid: '0-1-10', file: 'b.000001', position: 100 })
+    tracker.handle(event('rotate', { binlogName: 'b.000002', position: 4 }))
+    expect(tracker.position()).toEqual({ gtid: '0-1-10', file: 'b.000002', position: undefined })
+    tracker.handle(heartbeat(500, 'b.000002'))
+    expect(heartbeats[1]).toEqual({ gtid: '0-1-10', file: 'b.000002', position: 500 })
+  })
+
+  it('a rotation inside a group keeps the offset until the group ends', () => {
+    const { tracker, groups } = track()
+    tracker.handle(gtid(11))
+    tracker.handle(event('rotate', { binlogName: 'b.000002', position: 4 }))
+    expect(tracker.position()).toEqual({ gtid: '0-1-10', file: 'b.000002', position: 100 })
+    tracker.handle(xid(300))
+    expect(groups[0]?.position).toEqual({ gtid: '0-1-11', file: 'b.000002', position: 300 })
+  })
+
+  it('covers an empty position at once, and a position of several domains only once every domain is covered', () => {
+    const { tracker } = track()
+    expect(tracker.covers('')).toBe(true)
+    expect(tracker.covers('0-1-10,1-1-5')).toBe(false)
+    tracker.handle(gtid(5, { domainId: 1 }))
+    tracker.handle(xid(200))
+    expect(tracker.covers('0-1-10,1-1-5')).toBe(true)
+    expect(tracker.covers('0-1-10,1-1-6')).toBe(false)
+  })
+})
