@@ -2,12 +2,18 @@ import { defineConfig } from 'vitest/config'
 import { UNIT_TESTS, UNREACHABLE_SERVERS } from './test/projects.js'
 
 /**
- * `MUTATION_TESTS=unit` runs only the unit project's files (no server), for a first, fast pass
- * over a file that every database suite reaches: its score is then a lower bound, and the
- * survivors' lines are run again with every suite (`--mutate file:line-line`), as
- * docs/mutation-testing.md describes. Unset: every in-process suite below, servers included.
+ * Which test files a mutation run executes (docs/mutation-testing.md, "How to run"):
+ * - unset: every in-process suite below, servers included;
+ * - `unit`: only the unit project's files (no server), a first, fast pass over a file that every
+ *   database suite reaches; its score is a lower bound;
+ * - comma-separated globs (`test/http/**,test/unit/**`): a scoped pass, the suites of the
+ *   concept a file belongs to, servers included. Also a lower bound, since the suites left out
+ *   could only detect more; it makes a file measurable in minutes where the whole suite, rerun
+ *   for each mutant its entry point reaches, takes hours.
  */
-const unitOnly = process.env.MUTATION_TESTS === 'unit'
+const selection = process.env.MUTATION_TESTS
+const unitOnly = selection === 'unit'
+const scoped = selection !== undefined && selection !== '' && !unitOnly ? selection.split(',') : undefined
 
 /**
  * The test files Stryker runs against each mutant (`npm run mutation`, see stryker.config.mjs).
@@ -21,7 +27,7 @@ const unitOnly = process.env.MUTATION_TESTS === 'unit'
 export default defineConfig({
   resolve: { tsconfigPaths: true },
   test: {
-    include: unitOnly ? [...UNIT_TESTS] : ['test/**/*.test.ts'],
+    include: unitOnly ? [...UNIT_TESTS] : (scoped ?? ['test/**/*.test.ts']),
     /**
      * Left out of mutation runs: each is slow per run, and every mutant it covers would rerun it.
      * They are not needed for the score of the core: the mutated code is exercised by the
