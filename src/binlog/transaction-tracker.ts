@@ -143,8 +143,7 @@ export class TransactionTracker {
         this.#openImplicitly()
         this.#group().addAll('unsupported-event')
         return
-      default:
-        return
+      // Any other event (format, intvar, rand, user var...) changes no row.
     }
   }
 

@@ -225,6 +225,18 @@ describe('TransactionTracker, rule by rule (synthetic events)', () => {
     expect(groups[1]).toEqual({ messages: [{ kind: 'all' }], all: 'statement', position: { gtid: '0-1-10', file: 'b.000001', position: 230 } })
   })
 
+  it('BEGIN or rows without a GTID open a group: a heartbeat inside it is not counted', () => {
+    const { tracker, heartbeats } = track()
+    tracker.handle(query('BEGIN', 200))
+    tracker.handle(heartbeat(210))
+    expect(heartbeats).toEqual([])
+    tracker.handle(query('COMMIT', 220))
+    tracker.handle(tableMap())
+    tracker.handle(rows(7, { id: 1, tenant_id: 2 }))
+    tracker.handle(heartbeat(230))
+    expect(heartbeats).toEqual([])
+  })
+
   it('after a transaction ended, the next statement outside one ends at once', () => {
     const { tracker, groups } = track()
     tracker.handle(gtid(11))
