@@ -107,12 +107,13 @@ export function readJsonBody(
 function parseJsonBody(bytes: Uint8Array | undefined, maxDepth: number): BodyRead {
   let text: string
   try {
-    text = bytes === undefined ? '' : utf8.decode(bytes)
+    // No bytes at all (no 'data' event) decode as ''.
+    text = utf8.decode(bytes)
   } catch {
     return NOT_UTF8
   }
   if (text.trim() === '') return EMPTY
-  if (nestingDepth(text, maxDepth) > maxDepth) {
+  if (nestsDeeperThan(text, maxDepth)) {
     return {
       ok: false,
       kind: 'malformed-body',
@@ -135,12 +136,12 @@ function tooLarge(bodyLimit: number): BodyRead {
 }
 
 /**
- * The deepest nesting of `[` and `{` outside strings, stopping once past `limit`. Checked
- * before `JSON.parse` so that no later step (validation, logging) meets a pathological value.
+ * Whether `[` and `{` outside strings nest more than `limit` deep, stopping at the first that
+ * does. Checked before `JSON.parse` so that no later step (validation, logging) meets a
+ * pathological value. Unbalanced text is left to `JSON.parse` to refuse.
  */
-function nestingDepth(text: string, limit: number): number {
+function nestsDeeperThan(text: string, limit: number): boolean {
   let depth = 0
-  let deepest = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
@@ -150,14 +151,10 @@ function nestingDepth(text: string, limit: number): number {
     } else if (c === 0x22) {
       inString = true
     } else if (c === 0x5b || c === 0x7b) {
-      depth++
-      if (depth > deepest) {
-        deepest = depth
-        if (deepest > limit) break
-      }
+      if (++depth > limit) return true
     } else if (c === 0x5d || c === 0x7d) {
       depth--
     }
   }
-  return deepest
+  return false
 }

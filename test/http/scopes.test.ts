@@ -85,12 +85,13 @@ describe.each(FORMS)('G-HTTP-AUTH: scopes as %s', (_form, make) => {
   })
 })
 
-it('refuses (500) scopes of any other form: a string, an object without has, null', async () => {
+it('refuses (500) scopes of any other form: a string, an object without has, null, a function with has', async () => {
   const seen: unknown[] = []
   const getMany = createGetManyHandler(repository, { onError: (error) => seen.push(error) })
-  for (const scopes of ['contacts:read', { 'contacts:read': true }, null, new Map([['contacts:read', true]]).keys()]) {
+  const functionWithHas = Object.assign(() => true, { has: () => true })
+  for (const scopes of ['contacts:read', { 'contacts:read': true }, null, new Map([['contacts:read', true]]).keys(), functionWithHas]) {
     const response = await getMany({ body: { ids: [1] }, auth: { tenantId: 1, scopes } as never })
     expect(response.status).toBe(500)
   }
-  expect(seen).toHaveLength(4)
+  expect(seen).toHaveLength(5)
 })
