@@ -235,14 +235,14 @@ function resolveConnection(value: unknown, connectTimeout: number): { connection
     if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
       throw new TypeError('options.connection must be a mysql:// URL or mysql2 connection options')
     }
-    const database = decodeURIComponent(url.pathname.slice(1))
-    return { connection: { uri: value, connectTimeout }, database: database === '' ? undefined : database }
+    // '' when the URL names no database: resolveTable then asks for 'schema.table'.
+    return { connection: { uri: value, connectTimeout }, database: decodeURIComponent(url.pathname.slice(1)) }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new TypeError('options.connection must be a mysql:// URL or mysql2 connection options')
   }
   const options = value as ConnectionOptions
-  return { connection: { connectTimeout, ...options }, database: typeof options.database === 'string' && options.database !== '' ? options.database : undefined }
+  return { connection: { connectTimeout, ...options }, database: typeof options.database === 'string' ? options.database : undefined }
 }
 
 function resolveTable(value: unknown, database: string | undefined): { schema: string; table: string } {

@@ -3,11 +3,14 @@
 // survivors, docs/mutation-testing.md). units.test.ts holds the broader scenarios.
 import type { AnyBinlogEvent } from '@vlasky/zongji'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { resolveSourceOptions } from '../../src/binlog/binlog-invalidation-source-options.js'
 import type { BinlogPosition } from '../../src/binlog/binlog-position.js'
 import { ChangeSet, type FullInvalidationReason } from '../../src/binlog/change-set.js'
+import { memoryCheckpointStore, parseCheckpoint, serializeCheckpoint } from '../../src/binlog/checkpoint-store.js'
 import { withDeadline } from '../../src/binlog/deadline.js'
 import { DeliveryLedger } from '../../src/binlog/delivery-ledger.js'
 import { BinlogConnectionError, BinlogSourceError } from '../../src/binlog/errors.js'
+import { classifyStatement } from '../../src/binlog/statements.js'
 import { TransactionTracker } from '../../src/binlog/transaction-tracker.js'
 import type { InvalidationMessage } from '../../src/index.js'
 import { expectErrorAsData } from '../helpers/error-as-data.js'
@@ -374,5 +377,105 @@ describe('TransactionTracker, rule by rule (synthetic events)', () => {
     tracker.handle(xid(200))
     expect(tracker.covers('0-1-10,1-1-5')).toBe(true)
     expect(tracker.covers('0-1-10,1-1-6')).toBe(false)
+  })
+})
+
+describe('resolveSourceOptions, rule by rule', () => {
+  const valid = { connection: 'mysql://u@127.0.0.1:3306/app', serverId: 7 }
+  const CONNECTION = 'options.connection must be a mysql:// URL or mysql2 connection options'
+  const NO_SCHEMA = "options.table must name the schema ('schema.table') when options.connection names no database"
+  const evalOnly = { eval: (): undefined => undefined }
+
+  it.each([
+    ['no options', null, 'options must be an object with `connection` and `serverId`'],
+    ['an unknown option', { ...valid, stalTimeout: 1 }, 'options.stalTimeout is not an option of createBinlogInvalidationSource'],
+    ['a connection that is no URL', { ...valid, connection: 'not a url' }, CONNECTION],
+    ['a URL of another protocol', { ...valid, connection: 'http://h/app' }, CONNECTION],
+    ['a number as connection', { ...valid, connection: 42 }, CONNECTION],
+    ['null as connection', { ...valid, connection: null }, CONNECTION],
+    ['an array as connection', { ...valid, connection: [] }, CONNECTION],
+    ['a server ID past 2^32 - 1', { ...valid, serverId: 2 ** 32 }, 'options.serverId must be an integer from 1 to 4294967295; got 4294967296'],
+    ['a fractional server ID', { ...valid, serverId: 1.5 }, 'options.serverId must be an integer from 1 to 4294967295; got 1.5'],
+    ['a server ID 0', { ...valid, serverId: 0 }, 'options.serverId must be an integer from 1 to 4294967295; got 0'],
+    ['a stall timeout equal to the heartbeat', { ...valid, stallTimeout: 500 }, 'options.stallTimeout must exceed options.heartbeatInterval (500); got 500'],
+    ['a maximum lag equal to the heartbeat', { ...valid, maxLag: 500 }, 'options.maxLag must exceed options.heartbeatInterval (500); got 500'],
+    ['a target missing a method', { ...valid, target: { invalidate() {}, invalidateTenant() {} } }, 'options.target must have invalidate(), invalidateTenant() and invalidateAll() methods'],
+    ['an announcer that is no bus', { ...valid, announce: {} }, 'options.announce must have a announceSourceStatus() method (a Redis invalidation bus)'],
+    ['a checkpoint store without save', { ...valid, checkpoint: { load() {} } }, 'options.checkpoint must have load() and save() methods'],
+    ['a restart delay past a twentieth of the longest timer', { ...valid, restartDelay: 107_374_183 }, 'options.restartDelay must be an integer from 1 to 107374182; got 107374183'],
+    ['a table that is not a string', { ...valid, table: 5 }, 'options.table must be a string; got 5'],
+    ['a table in a URL without a database', { connection: 'mysql://u@h/', serverId: 1 }, NO_SCHEMA],
+    ['a table with options naming an empty database', { connection: { host: 'h', database: '' }, serverId: 1 }, NO_SCHEMA],
+    ['a table with options naming no database', { connection: { host: 'h' }, serverId: 1 }, NO_SCHEMA],
+    ['a lease that is not an object', { ...valid, lease: null }, 'options.lease must be an object with `redis` and `key`'],
+    ['an unknown lease option', { ...valid, lease: { redis: evalOnly, key: 'k', tll: 1 } }, 'options.lease.tll is not an option of the lease'],
+    ['a lease without a connection', { ...valid, lease: { redis: {}, key: 'k' } }, 'options.lease.redis must be an ioredis connection'],
+    ['a lease key that is not a string', { ...valid, lease: { redis: evalOnly, key: 5 } }, 'options.lease.key must be a non-empty string'],
+    ['an empty lease key', { ...valid, lease: { redis: evalOnly, key: '' } }, 'options.lease.key must be a non-empty string'],
+  ])('refuses %s', (_, options, message) => {
+    expect(() => resolveSourceOptions(options as never)).toThrow(new TypeError(message))
+  })
+
+  it('takes the URL as given, with the connect timeout, and its database as the schema', () => {
+    const resolved = resolveSourceOptions({ connection: 'mariadb://u@h:3307/crm', serverId: 2 ** 32 - 1, connectTimeout: 900 })
+    expect(resolved.connection).toEqual({ uri: 'mariadb://u@h:3307/crm', connectTimeout: 900 })
+    expect(resolved).toMatchObject({ serverId: 2 ** 32 - 1, schema: 'crm', table: 'contacts', restartDelay: 250 })
+  })
+
+  it('takes mysql2 options with the connect timeout, their database as the schema unless the table names one', () => {
+    const resolved = resolveSourceOptions({ connection: { host: 'h', database: 'crm' }, serverId: 1, restartDelay: 107_374_182 })
+    expect(resolved.connection).toEqual({ connectTimeout: 5_000, host: 'h', database: 'crm' })
+    expect(resolved).toMatchObject({ schema: 'crm', table: 'contacts', restartDelay: 107_374_182 })
+    expect(resolveSourceOptions({ connection: { host: 'h' }, serverId: 1, table: 'app.people' })).toMatchObject({ schema: 'app', table: 'people' })
+  })
+})
+
+describe('checkpoints, rule by rule', () => {
+  const checkpoint = { gtid: '0-1-12', file: 'b.000001', position: 4, serverId: 7 }
+
+  it('the memory store accepts a save with the same fencing token as the last', async () => {
+    const store = memoryCheckpointStore()
+    expect(await store.save(checkpoint, 3)).toBe(true)
+    expect(await store.save({ ...checkpoint, gtid: '0-1-13' }, 3)).toBe(true)
+    expect(await store.load()).toEqual({ ...checkpoint, gtid: '0-1-13' })
+  })
+
+  it.each(['', '0-1-12', '10-200-3000', '0-1-5,1-22-30', '0-1-5,1-2-3,2-3-4'])('round-trips the GTID position %j', (gtid) => {
+    expect(parseCheckpoint(serializeCheckpoint({ ...checkpoint, gtid }))).toEqual({ ...checkpoint, gtid })
+  })
+
+  it('round-trips a checkpoint without a file position', () => {
+    const bare = { gtid: '0-1-12', file: undefined, position: undefined, serverId: 7 }
+    expect(parseCheckpoint(serializeCheckpoint(bare))).toEqual(bare)
+  })
+
+  it.each([
+    ['null', 'null'],
+    ['a number', '5'],
+    ['not JSON', '{"v":1,'],
+    ['another version', JSON.stringify({ v: 2, gtid: '0-1-1', file: null, position: null, serverId: 1 })],
+    ['a GTID that is not a position', JSON.stringify({ v: 1, gtid: '0-1', file: null, position: null, serverId: 1 })],
+    ['a GTID list ending in a comma', JSON.stringify({ v: 1, gtid: '0-1-1,', file: null, position: null, serverId: 1 })],
+    ['a file that is a number', JSON.stringify({ v: 1, gtid: '0-1-1', file: 5, position: null, serverId: 1 })],
+    ['a fractional position', JSON.stringify({ v: 1, gtid: '0-1-1', file: 'b.1', position: 1.5, serverId: 1 })],
+    ['no server ID', JSON.stringify({ v: 1, gtid: '0-1-1', file: null, position: null })],
+  ])('reads %s as no checkpoint', (_, text) => {
+    expect(parseCheckpoint(text)).toBeUndefined()
+  })
+})
+
+describe('classifyStatement, rule by rule', () => {
+  it.each([
+    ['START TRANSACTION', 'begin'],
+    ['START SLAVE', 'other'],
+    ['RELEASE SAVEPOINT a', 'ignore'],
+    ['RELEASE_LOCK', 'other'],
+    ['ROLLBACK', 'rollback'],
+    ['ROLLBACK TO SAVEPOINT a', 'ignore'],
+    ['XA START X\'01\'', 'ignore'],
+    ['/* app */ -- note\n# more\n  begin', 'begin'],
+    ['42', 'other'],
+  ])('%j is %s', (text, kind) => {
+    expect(classifyStatement(text)).toBe(kind)
   })
 })
