@@ -70,19 +70,13 @@ export function readJsonBody(
   // Read already (by a middleware that kept nothing), or gone: no event would ever come.
   if (stream.readableEnded) return EMPTY
   if (stream.destroyed) return UNREADABLE
-  return new Promise<BodyRead>((resolve) => {
+  return new Promise<BodyRead>((finish) => {
     let first: Buffer | undefined
     let more: Buffer[] | undefined
     let size = 0
-    // Settled once; later events are ignored rather than unsubscribed (the request ends with them).
-    let settled = false
-    const finish = (read: BodyRead): void => {
-      if (settled) return
-      settled = true
-      resolve(read)
-    }
+    // The promise settles once: a later event (the 'close' after 'end') changes nothing, so the
+    // listeners stay until the request ends. After a refusal, pause() stops the 'data' events.
     stream.on('data', (chunk: Buffer | string) => {
-      if (settled) return
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
       size += bytes.length
       if (size > bodyLimit) {
