@@ -6,11 +6,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { resolveSourceOptions } from '../../src/binlog/binlog-invalidation-source-options.js'
 import type { BinlogPosition } from '../../src/binlog/binlog-position.js'
 import { ChangeSet, type FullInvalidationReason } from '../../src/binlog/change-set.js'
-import { memoryCheckpointStore, parseCheckpoint, serializeCheckpoint } from '../../src/binlog/checkpoint-store.js'
+import { memoryCheckpointStore, parseCheckpoint, redisCheckpointStore, serializeCheckpoint } from '../../src/binlog/checkpoint-store.js'
 import { withDeadline } from '../../src/binlog/deadline.js'
 import { DeliveryLedger } from '../../src/binlog/delivery-ledger.js'
 import { BinlogConnectionError, BinlogSourceError } from '../../src/binlog/errors.js'
-import { classifyStatement } from '../../src/binlog/statements.js'
+import { classifyStatement, mayChangeTable } from '../../src/binlog/statements.js'
 import { TransactionTracker } from '../../src/binlog/transaction-tracker.js'
 import type { InvalidationMessage } from '../../src/index.js'
 import { expectErrorAsData } from '../helpers/error-as-data.js'
@@ -407,6 +407,7 @@ describe('resolveSourceOptions, rule by rule', () => {
     ['a table in a URL without a database', { connection: 'mysql://u@h/', serverId: 1 }, NO_SCHEMA],
     ['a table with options naming an empty database', { connection: { host: 'h', database: '' }, serverId: 1 }, NO_SCHEMA],
     ['a table with options naming no database', { connection: { host: 'h' }, serverId: 1 }, NO_SCHEMA],
+    ['a table with options whose database is not a string', { connection: { host: 'h', database: 5 }, serverId: 1 }, NO_SCHEMA],
     ['a lease that is not an object', { ...valid, lease: null }, 'options.lease must be an object with `redis` and `key`'],
     ['an unknown lease option', { ...valid, lease: { redis: evalOnly, key: 'k', tll: 1 } }, 'options.lease.tll is not an option of the lease'],
     ['a lease without a connection', { ...valid, lease: { redis: {}, key: 'k' } }, 'options.lease.redis must be an ioredis connection'],
@@ -440,7 +441,7 @@ describe('checkpoints, rule by rule', () => {
     expect(await store.load()).toEqual({ ...checkpoint, gtid: '0-1-13' })
   })
 
-  it.each(['', '0-1-12', '10-200-3000', '0-1-5,1-22-30', '0-1-5,1-2-3,2-3-4'])('round-trips the GTID position %j', (gtid) => {
+  it.each(['', '0-1-12', '10-200-3000', '0-1-5,1-22-30', '0-1-5,12-2-3', '0-1-5,1-2-3,2-3-4'])('round-trips the GTID position %j', (gtid) => {
     expect(parseCheckpoint(serializeCheckpoint({ ...checkpoint, gtid }))).toEqual({ ...checkpoint, gtid })
   })
 
@@ -461,6 +462,30 @@ describe('checkpoints, rule by rule', () => {
     ['no server ID', JSON.stringify({ v: 1, gtid: '0-1-1', file: null, position: null })],
   ])('reads %s as no checkpoint', (_, text) => {
     expect(parseCheckpoint(text)).toBeUndefined()
+  })
+})
+
+describe('redisCheckpointStore options', () => {
+  const redis = { eval() {}, hget() {} }
+  it.each([
+    ['no options', null, 'options must be an object with `redis` and `key`'],
+    ['a connection without hget', { redis: { eval() {} }, key: 'k' }, 'options.redis must have eval() and hget() methods (an ioredis connection)'],
+    ['an unknown option', { redis, key: 'k', ttl: 1 }, 'options.ttl is not an option of redisCheckpointStore'],
+    ['no key', { redis }, 'options.key must be a non-empty string; got undefined'],
+  ])('refuses %s', (_, options, message) => {
+    expect(() => redisCheckpointStore(options as never)).toThrow(new TypeError(message))
+  })
+})
+
+describe('mayChangeTable', () => {
+  it.each([
+    ['DROP  DATABASE app', true], // any blanks between the words
+    ['drop schema `app`', true],
+    ['DROP DATABASE other', false],
+    ['CREATE TABLE t (id INT)', false],
+    ['ALTER TABLE CONTACTS ADD x INT', true],
+  ])('%j: %s', (text, expected) => {
+    expect(mayChangeTable(text, 'app', 'contacts')).toBe(expected)
   })
 })
 
