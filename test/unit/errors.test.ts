@@ -13,6 +13,7 @@ import {
   ContactTimeoutError,
   ContactValidationError,
 } from '../../src/errors.js'
+import { InvalidationBusClosedError } from '../../src/redis/errors.js'
 import { expectErrorAsData } from '../helpers/error-as-data.js'
 
 const cause = new Error('the driver said no')
@@ -33,6 +34,7 @@ describe('run-time errors', () => {
     ['ContactRowError', 'bad row', () => new ContactRowError('bad row', { tenantId: 4, id: 9, column: 'email', cause }), 'ERR_CONTACTS_INVALID_ROW', false, { tenantId: 4, id: 9, column: 'email', cause }],
     ['ContactRepositoryClosedError', 'The contact repository is closed', () => new ContactRepositoryClosedError(), 'ERR_CONTACTS_CLOSED', false, {}],
     ['ContactChangesClosedError', 'Changes can only be recorded while the write runs', () => new ContactChangesClosedError(), 'ERR_CONTACTS_CHANGES_CLOSED', false, {}],
+    ['InvalidationBusClosedError', 'The invalidation bus is closed', () => new InvalidationBusClosedError(), 'ERR_INVALIDATION_BUS_CLOSED', false, {}],
   ] as const)('%s: %s (name, code, message, transient and fields)', (name, message, build, code, transient, fields) => {
     expectErrorAsData(build(), ContactRepositoryError, { name, code, message, transient, fields })
   })
