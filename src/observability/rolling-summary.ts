@@ -31,7 +31,8 @@ export class RollingSummary {
     if (n === 0) return { count: 0, mean: 0, p50: 0, p99: 0, max: 0 }
     let sum = 0
     for (const value of recent) sum += value
-    const at = (q: number): number => recent[Math.min(n - 1, Math.ceil(q * n) - 1)] ?? 0
+    // Nearest rank: the value at rank ceil(q * n), which q <= 1 keeps within the n values.
+    const at = (q: number): number => recent[Math.ceil(q * n) - 1] ?? 0
     return { count: this.#count, mean: sum / n, p50: at(0.5), p99: at(0.99), max: recent[n - 1] ?? 0 }
   }
 }
