@@ -70,13 +70,11 @@ export function readJsonBody(
   // Read already (by a middleware that kept nothing), or gone: no event would ever come.
   if (stream.readableEnded) return EMPTY
   if (stream.destroyed) return UNREADABLE
-  return new Promise<BodyRead>((finish) => {
+  return new Promise<BodyRead>((resolve) => {
     let first: Buffer | undefined
     let more: Buffer[] | undefined
     let size = 0
-    // The promise settles once: a later event (the 'close' after 'end') changes nothing, so the
-    // listeners stay until the request ends. After a refusal, pause() stops the 'data' events.
-    stream.on('data', (chunk: Buffer | string) => {
+    const onData = (chunk: Buffer | string): void => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
       size += bytes.length
       if (size > bodyLimit) {
@@ -88,7 +86,16 @@ export function readJsonBody(
       } else {
         ;(more ??= [first]).push(bytes)
       }
-    })
+    }
+    // Settled once. The reader then stops taking 'data', so that whoever resumes the stream
+    // afterwards (a framework draining it) never makes it buffer the rest of a large body. The
+    // other listeners stay: a later 'close' or 'error' changes nothing, and an 'error' with no
+    // listener at all would be thrown.
+    const finish = (read: BodyRead): void => {
+      stream.off('data', onData)
+      resolve(read)
+    }
+    stream.on('data', onData)
     stream.on('end', () => { finish(parseJsonBody(more === undefined ? first : Buffer.concat(more, size), maxDepth)) })
     // An error, or 'close' before 'end': the client went away mid-body.
     const unreadable = (): void => { finish(UNREADABLE) }

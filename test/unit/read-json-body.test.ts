@@ -72,6 +72,21 @@ describe('readJsonBody', () => {
     expect(await read([atLimit.slice(0, 10), atLimit.slice(10)])).toEqual({ ok: true, value: { a: 'x'.repeat(56) } })
   })
 
+  it('stops taking data once it answered: a stream resumed after a refusal is not buffered', async () => {
+    const stream = new Readable({ read() {} })
+    const listening = stream.listenerCount('data')
+    const result = readJsonBody(stream, JSON_TYPE, LIMITS)
+    stream.push('x'.repeat(65))
+    expect(await result).toMatchObject({ ok: false, kind: 'body-too-large' })
+    expect(stream.listenerCount('data')).toBe(listening)
+    const ended = new Readable({ read() {} })
+    const parsed = readJsonBody(ended, JSON_TYPE, LIMITS)
+    ended.push('{}')
+    ended.push(null)
+    expect(await parsed).toEqual({ ok: true, value: {} })
+    expect(ended.listenerCount('data')).toBe(0)
+  })
+
   it('joins a body sent in several chunks, Buffers and strings, in order', async () => {
     expect(await read(['{"ids":', Buffer.from('[1,'), '2,', Buffer.from('3]}')])).toEqual({ ok: true, value: { ids: [1, 2, 3] } })
   })
