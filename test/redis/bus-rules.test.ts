@@ -2,14 +2,12 @@
 // what its unsubscribe does, an empty ID list that sends nothing, and what close() hands back
 // (its listeners off the connections, the channel unsubscribed). test/redis/bus.test.ts holds
 // the propagation between repositories.
-import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { InvalidationMessage } from '../../src/index.js'
-import { createRedisInvalidationBus, type RedisInvalidationBus } from '../../src/redis/index.js'
 import { REDIS_URL } from '../helpers/env.js'
 import { eventually } from './helpers/clock.js'
-import { connectPair, type ConnectionPair } from './helpers/redis-connections.js'
+import { channelName, openBus as openTestBus } from './helpers/open-bus.js'
 
 let admin: Redis
 const cleanups: (() => Promise<void>)[] = []
@@ -23,15 +21,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-function openBus(channel: string): { bus: RedisInvalidationBus; pair: ConnectionPair } {
-  const pair = connectPair(REDIS_URL, `bus-rules-${channel.slice(-6)}`)
-  const bus = createRedisInvalidationBus({ publisher: pair.publisher, subscriber: pair.subscriber, channel, heartbeatInterval: 50, heartbeatTimeout: 1_000 })
-  cleanups.push(async () => {
-    await bus.close()
-    await pair.quit()
-  })
-  return { bus, pair }
-}
+const openBus = (channel: string): ReturnType<typeof openTestBus> => openTestBus(cleanups, channel)
 
 const numberOfSubscribers = async (channel: string): Promise<number> => {
   const reply = (await admin.call('PUBSUB', 'NUMSUB', channel)) as [string, number]
@@ -53,12 +43,12 @@ describe('G-BUS-PROPAGATION: the Redis bus, rule by rule', () => {
     ['without onInvalidation', { onTrustChange: () => undefined }],
     ['without onTrustChange', { onInvalidation: () => undefined }],
   ])('refuses a subscriber %s', (_, subscriber) => {
-    const { bus } = openBus(`contact-repository-test:${randomUUID()}`)
+    const { bus } = openBus(channelName())
     expect(() => bus.subscribe(subscriber as never)).toThrow(new TypeError('subscriber must have onInvalidation() and onTrustChange() methods'))
   })
 
   it('delivers another instance\'s invalidations until the subscriber unsubscribes, and never an empty ID list', async () => {
-    const channel = `contact-repository-test:${randomUUID()}`
+    const channel = channelName()
     const { bus: receiving } = openBus(channel)
     const { bus: sending } = openBus(channel)
     await eventually('both buses trusted', () => receiving.stats().trusted && sending.stats().trusted)
@@ -81,7 +71,7 @@ describe('G-BUS-PROPAGATION: the Redis bus, rule by rule', () => {
   })
 
   it('close() takes its listeners off both connections and unsubscribes from the channel', async () => {
-    const channel = `contact-repository-test:${randomUUID()}`
+    const channel = channelName()
     const { bus, pair } = openBus(channel)
     await eventually('subscribed', async () => (await numberOfSubscribers(channel)) === 1)
     const before = {

@@ -1,5 +1,4 @@
 // The Redis bus in one process, on the shared Redis (a channel of its own per test).
-import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { CHANNELS, ContactRepository, ContactRepositoryError, ContactValidationError, type TrustEvent } from '../../src/index.js'
@@ -15,7 +14,8 @@ import { openBackend, seed, type TestBackend } from '../helpers/backends.js'
 import { REDIS_URL } from '../helpers/env.js'
 import { eventually } from './helpers/clock.js'
 import { recordChannel as record } from './helpers/record-channel.js'
-import { connectPair, type ConnectionPair } from './helpers/redis-connections.js'
+import { channelName, openBus as openTestBus } from './helpers/open-bus.js'
+import { connectPair } from './helpers/redis-connections.js'
 
 const TENANT = 3
 let backend: TestBackend
@@ -43,30 +43,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-function channelName(): string {
-  return `contact-repository-test:${randomUUID()}`
-}
-
-function openBus(
-  channel: string,
-  options: Partial<RedisInvalidationBusOptions> = {},
-  url = REDIS_URL,
-): { bus: RedisInvalidationBus; pair: ConnectionPair } {
-  const pair = connectPair(url, `bus-test-${channel.slice(-6)}`)
-  const bus = createRedisInvalidationBus({
-    publisher: pair.publisher,
-    subscriber: pair.subscriber,
-    channel,
-    heartbeatInterval: 50,
-    heartbeatTimeout: 1_000,
-    ...options,
-  })
-  cleanups.push(async () => {
-    await bus.close()
-    await pair.quit()
-  })
-  return { bus, pair }
-}
+// Each bus this file opens is closed after its test.
+const openBus = (channel: string, options: Partial<RedisInvalidationBusOptions> = {}, url = REDIS_URL): ReturnType<typeof openTestBus> =>
+  openTestBus(cleanups, channel, options, url)
 
 function openRepository(bus: RedisInvalidationBus | undefined, extra: { now?: () => number; untrustedTtl?: number } = {}): ContactRepository {
   const repository = new ContactRepository({
