@@ -70,6 +70,29 @@ describe('a bus that depends on an invalidation source (sourceTimeout)', () => {
     await eventually('trusted', () => bus.stats().trusted)
   })
 
+  it('ignores what it cannot read on the source channel, and unsubscribes both channels when closed', async () => {
+    const channel = `binlog-bus-source:${process.pid}:${++counter}`
+    const bus = open(channel, 2_000)
+    const bystander = open(channel) // without sourceTimeout: not on the source channel
+    const admin = new Redis(REDIS_URL)
+    opened.push({ bus: bystander, connections: [admin] })
+    const listeners = async (name: string): Promise<number> => ((await admin.call('PUBSUB', 'NUMSUB', name)) as [string, number])[1]
+    await eventually('both heard their pings', () => bus.stats().pingsHeard > 0 && bystander.stats().pingsHeard > 0)
+    expect([await listeners(channel), await listeners(`${channel}:source`)]).toEqual([2, 1])
+
+    await admin.publish(`${channel}:source`, 'not an announcement')
+    await eventually('ignored', () => bus.stats().statusesIgnored === 1)
+    expect(bus.stats()).toMatchObject({ statusesHeard: 0, sourceToken: undefined, trusted: false, distrustReason: 'source-starting' })
+    // An announcement on the invalidation channel is not one: only the source channel counts.
+    await admin.publish(channel, '1:someone:1:s:9:h')
+    await bystander.announceSourceStatus({ token: 2, healthy: true })
+    await eventually('heard', () => bus.stats().statusesHeard === 1)
+    expect(bus.stats()).toMatchObject({ sourceToken: 2, statusesIgnored: 1 })
+
+    await bus.close()
+    await eventually('both channels left', async () => (await listeners(channel)) === 1 && (await listeners(`${channel}:source`)) === 0)
+  })
+
   it('a bus without sourceTimeout neither listens nor cares', async () => {
     const channel = `binlog-bus-source:${process.pid}:${++counter}`
     const bus = open(channel)
