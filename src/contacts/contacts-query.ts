@@ -84,11 +84,11 @@ export function compileContactsSelect(
   const template = [...compiled.parameters]
   const tenantAt = template.indexOf(TENANT_PLACEHOLDER)
   const idsAt = template.indexOf(idPlaceholder(0))
+  // The IDs in order from idsAt on: this also fails when there is none (idsAt is -1 and
+  // template[-1] is undefined) or too few (reading past the end gives undefined).
   const layoutHolds =
     tenantAt >= 0 &&
     template.lastIndexOf(TENANT_PLACEHOLDER) === tenantAt &&
-    idsAt >= 0 &&
-    template.length >= idsAt + size &&
     placeholders.every((placeholder, k) => template[idsAt + k] === placeholder)
   if (!layoutHolds) {
     // Only a dialect that reorders or rewrites parameters could get here.

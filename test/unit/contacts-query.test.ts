@@ -1,5 +1,5 @@
 import SQLite from 'better-sqlite3'
-import { Kysely, MysqlDialect, SqliteDialect } from 'kysely'
+import { Kysely, MysqlDialect, SqliteDialect, type RootOperationNode } from 'kysely'
 import { createPool } from 'mysql2'
 import { describe, expect, it } from 'vitest'
 import { compileContactsSelect, paddedSizeIndex, paddedSizes } from '../../src/contacts/contacts-query.js'
@@ -71,6 +71,37 @@ describe('compileContactsSelect', () => {
     const statement = compileContactsSelect(sqlite, 'contacts', 4, 'cast')
     expect(statement.compiled.sql).toMatch(/^select "id", "tenant_id", .* from "contacts" where "tenant_id" = \? and "id" in \(\?, \?, \?, \?\)$/)
     expect(statement.bind(1, [2, 3])).toEqual([1, 2, 3, 3, 3])
+  })
+})
+
+describe("compileContactsSelect's check of the compiled parameters", () => {
+  // A dialect or plugin that reorders or rewrites parameters would make bind() put values in
+  // the wrong places; kysely's own never does, so a plugin that swaps in another query stands
+  // for one. Each query below breaks one rule of the layout bind() relies on.
+  const rewritten = (build: (db: typeof mysql) => { toOperationNode(): RootOperationNode }): typeof mysql =>
+    mysql.withPlugin({
+      transformQuery: () => build(mysql).toOperationNode(),
+      transformResult: (args) => Promise.resolve(args.result),
+    })
+  const select = (db: typeof mysql) => db.selectFrom('contacts').select('id')
+
+  it.each([
+    ['no tenant', (db: typeof mysql) => select(db).where('id', 'in', [-2, -3])],
+    ['the tenant twice', (db: typeof mysql) => select(db).where('tenant_id', '=', -1).where('id', 'in', [-2, -3]).where('tenant_id', '=', -1)],
+    ['no IDs', (db: typeof mysql) => select(db).where('tenant_id', '=', -1)],
+    ['fewer IDs than the size', (db: typeof mysql) => select(db).where('tenant_id', '=', -1).where('id', 'in', [-2])],
+    ['the IDs out of order', (db: typeof mysql) => select(db).where('tenant_id', '=', -1).where('id', 'in', [-3, -2])],
+  ])('refuses a compiled select with %s', (_, build) => {
+    expect(() => compileContactsSelect(rewritten(build), 'contacts', 2, 'cast')).toThrow(
+      /^The contacts select compiled to an unexpected parameter list: select `id` from `contacts` where /,
+    )
+  })
+
+  it('accepts the tenant after the IDs, and binds each where it is', () => {
+    const statement = compileContactsSelect(
+      rewritten((db) => select(db).where('id', 'in', [-2, -3]).where('tenant_id', '=', -1)), 'contacts', 2, 'cast',
+    )
+    expect(statement.bind(9, [4, 5])).toEqual([4, 5, 9])
   })
 })
 
