@@ -1,0 +1,96 @@
+// The bounded pool's bookkeeping on the real MariaDB, rule by rule: a request that outwaits
+// acquireTimeout fails with its own error and is counted as abandoned until its connection
+// arrives, which then goes straight back to the pool (a late connection, not a leak); a
+// connection given back twice counts once; the server's own statement limit is set on every new
+// connection. test/faults/** covers the same rules under load and with the server gone.
+import { Kysely, sql } from 'kysely'
+import { describe, expect, it } from 'vitest'
+import { ContactTimeoutError } from '../../src/index.js'
+import { BoundedPool } from '../../src/mysql/bounded-pool.js'
+import { createMysqlDialect } from '../../src/mysql/index.js'
+import { resolveMysqlDialectOptions } from '../../src/mysql/mysql-dialect-options.js'
+import { MYSQL_URL } from '../helpers/env.js'
+import { eventually, rejection, useFaultRigs } from '../helpers/fault-rig.js'
+
+const openRig = useFaultRigs()
+
+describe('G-MYSQL-NO-HANG: the bounded pool, rule by rule (MariaDB)', () => {
+  it('a request that outwaits acquireTimeout fails on its own; its connection, once free, goes back to the pool', async () => {
+    const rig = await openRig('pool_late', { connectionLimit: 1, acquireTimeout: 200 })
+    let release = (): void => undefined
+    const held = new Promise<void>((resolve) => { release = resolve })
+    const holding = rig.db.connection().execute(async (connection) => {
+      await sql`select 1`.execute(connection)
+      await held
+    })
+    await eventually('the only connection handed out', () => rig.dialect.poolStats().inUse === 1)
+    expect(rig.dialect.poolStats()).toMatchObject({ connections: 1, idle: 0, waiting: 0, abandoned: 0 })
+
+    const waiting = rejection(sql`select 2`.execute(rig.db))
+    await eventually('a request waiting', () => rig.dialect.poolStats().waiting === 1)
+    const error = await waiting
+    expect(error).toBeInstanceOf(ContactTimeoutError)
+    expect(error).toMatchObject({ phase: 'acquire', timeoutMs: 200 })
+    expect(rig.dialect.poolStats()).toMatchObject({ waiting: 0, abandoned: 1, acquireTimeouts: 1, lateConnections: 0, inUse: 1 })
+
+    release()
+    await holding
+    // mysql2 hands the freed connection to the request that gave up; the pool takes it back.
+    await eventually('the late connection back', () => rig.dialect.poolStats().lateConnections === 1)
+    expect(rig.dialect.poolStats()).toMatchObject({ connections: 1, idle: 1, inUse: 0, waiting: 0, abandoned: 0, acquireTimeouts: 1 })
+    // The free connection is handed over at once and nothing more is counted.
+    expect(await sql<{ three: number }>`select 3 as three`.execute(rig.db)).toMatchObject({ rows: [{ three: 3 }] })
+    expect(rig.dialect.poolStats()).toMatchObject({ connections: 1, idle: 1, inUse: 0, waiting: 0, acquireTimeouts: 1, lateConnections: 1 })
+    expect(rig.proxy.accepted).toBe(1)
+  })
+
+  it('counts a connection given back twice once, and runs prepared statements on a pooled connection', async () => {
+    const pool = new BoundedPool(resolveMysqlDialectOptions({ connection: MYSQL_URL, connectionLimit: 1 }))
+    try {
+      const connection = await new Promise<{ release(): void }>((resolve, reject) => {
+        pool.getConnection((error, got) => { if (error === null) resolve(got); else reject(new Error('getConnection failed', { cause: error })) })
+      })
+      expect(pool.stats()).toMatchObject({ inUse: 1, idle: 0 })
+      connection.release()
+      connection.release()
+      expect(pool.stats()).toMatchObject({ inUse: 0, idle: 1, connections: 1 })
+
+      const rows = await new Promise<unknown>((resolve, reject) => {
+        pool.execute('select ? + 1 as n', [41], (error, result) => { if (error === null) resolve(result); else reject(new Error('execute failed', { cause: error })) })
+      })
+      expect(rows).toEqual([[42]])
+      const failure = await new Promise<unknown>((resolve) => {
+        pool.execute('select * from no_such_table_here', [], (error) => { resolve(error) })
+      })
+      expect(failure).toMatchObject({ code: 'ER_NO_SUCH_TABLE' })
+      // mysql2 refuses an undefined value synchronously: reported through the callback, not thrown.
+      const refused = await new Promise<unknown>((resolve) => {
+        pool.execute('select ? as n', [undefined], (error) => { resolve(error) })
+      })
+      expect(refused).toBeInstanceOf(TypeError)
+      expect((refused as Error).message).toMatch(/undefined/)
+      // Each execute gave its connection back; the statement that failed to prepare is not kept.
+      expect(pool.stats()).toMatchObject({ inUse: 0, idle: 1, connections: 1, preparedStatements: 1, maxPreparedStatementsPerConnection: 1 })
+    } finally {
+      await new Promise((resolve) => { pool.end(resolve) })
+    }
+  })
+
+  it('sets the server statement limit on every new connection (MariaDB counts it in seconds), and none without it', async () => {
+    const limited = new Kysely<unknown>({ dialect: createMysqlDialect({ connection: MYSQL_URL, connectionLimit: 2, serverStatementTimeout: 1_500 }) })
+    const unlimited = new Kysely<unknown>({ dialect: createMysqlDialect({ connection: MYSQL_URL, connectionLimit: 1, serverStatementTimeout: 0 }) })
+    const limitOf = async (db: Kysely<unknown>): Promise<unknown> =>
+      (await sql<{ limit: unknown }>`select @@session.max_statement_time as \`limit\``.execute(db)).rows[0]?.limit
+    try {
+      // Two connections at once: each new one gets the setting.
+      const both = await limited.connection().execute(async (first) =>
+        Promise.all([limitOf(first), limited.connection().execute((second) => limitOf(second))]),
+      )
+      expect(both.map(Number)).toEqual([1.5, 1.5])
+      expect(Number(await limitOf(unlimited))).toBe(Number((await sql<{ g: unknown }>`select @@global.max_statement_time as g`.execute(unlimited)).rows[0]?.g))
+    } finally {
+      await limited.destroy()
+      await unlimited.destroy()
+    }
+  })
+})
