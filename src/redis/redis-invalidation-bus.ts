@@ -200,8 +200,9 @@ class RedisBus implements RedisInvalidationBus {
     // Whatever is published until the subscription is back is lost for us.
     this.#trust.lost('subscription-closed')
   }
+  // A reconnected publisher may still be marked stalled: the ping's reply ends that
+  // (#answered), and the queue goes out with it.
   readonly #onPublisherReady = (): void => {
-    this.#stalled = false
     this.#ping()
     this.#retry()
   }

@@ -4,10 +4,12 @@
 // the propagation between repositories.
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { InvalidationMessage } from '../../src/index.js'
+import { ContactValidationError, type InvalidationMessage } from '../../src/index.js'
+import { REDIS_BUS_CHANNELS, type BusReceiveEvent } from '../../src/redis/index.js'
 import { REDIS_URL } from '../helpers/env.js'
 import { eventually } from './helpers/clock.js'
 import { channelName, openBus as openTestBus } from './helpers/open-bus.js'
+import { recordChannel } from './helpers/record-channel.js'
 
 let admin: Redis
 const cleanups: (() => Promise<void>)[] = []
@@ -21,7 +23,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-const openBus = (channel: string): ReturnType<typeof openTestBus> => openTestBus(cleanups, channel)
+const openBus = (channel: string, options: Parameters<typeof openTestBus>[2] = {}): ReturnType<typeof openTestBus> => openTestBus(cleanups, channel, options)
 
 const numberOfSubscribers = async (channel: string): Promise<number> => {
   const reply = (await admin.call('PUBSUB', 'NUMSUB', channel)) as [string, number]
@@ -89,5 +91,78 @@ describe('G-BUS-PROPAGATION: the Redis bus, rule by rule', () => {
     }).toEqual({ message: before.message - 1, subscriberReady: before.subscriberReady - 1, subscriberClose: before.subscriberClose - 1, publisherReady: before.publisherReady - 1 })
     await eventually('unsubscribed', async () => (await numberOfSubscribers(channel)) === 0)
     expect(bus.stats().trusted).toBe(false)
+  })
+
+  it.each([
+    ['a message of no known kind', { kind: 'some' }, [{ code: 'invalid', path: ['message', 'kind'], message: "Must be 'ids', 'tenant' or 'all'" }]],
+    ['no message at all', undefined, [{ code: 'invalid', path: ['message', 'kind'], message: "Must be 'ids', 'tenant' or 'all'" }]],
+    ['IDs of no tenant', { kind: 'ids', tenantId: 0, ids: [1] }, [{ code: 'not_positive', path: ['tenantId'], message: 'Must be greater than 0' }]],
+    ['IDs that are not a list', { kind: 'ids', tenantId: 1, ids: '1' }, [{ code: 'invalid_type', path: ['ids'], message: 'Must be an array, not a string' }]],
+    ['a bad ID', { kind: 'ids', tenantId: 1, ids: [1, -2] }, [{ code: 'not_positive', path: ['ids', 1], message: 'Must be greater than 0' }]],
+    ['a tenant of no ID', { kind: 'tenant', tenantId: '1' }, [{ code: 'invalid_type', path: ['tenantId'], message: 'Must be an integer, not a string' }]],
+  ])('refuses to publish %s, as data, and sends nothing', async (_, message, issues) => {
+    const { bus } = openBus(channelName())
+    const error: unknown = await bus.publish(message as InvalidationMessage).then(() => undefined, (e: unknown) => e)
+    expect(error).toBeInstanceOf(ContactValidationError)
+    expect((error as ContactValidationError).issues).toEqual(issues)
+    expect(bus.stats()).toMatchObject({ published: 0, deferred: 0, sequence: bus.stats().pingsSent })
+  })
+
+  it('counts what it publishes (none of it retried), its trust changes, and only its own pings', async () => {
+    const channel = channelName()
+    const { bus } = openBus(channel)
+    const { bus: other } = openBus(channel)
+    await eventually('both trusted', () => bus.stats().trusted && other.stats().trusted)
+    expect(bus.stats().trustChanges).toBe(1)
+    await bus.publish({ kind: 'tenant', tenantId: 4 })
+    await bus.publish({ kind: 'all' })
+    expect(bus.stats()).toMatchObject({ published: 2, retried: 0, publishFailures: 0, deferred: 0 })
+    // Both buses ping on the same channel: each counts its own only.
+    await eventually('pings on both sides', () => bus.stats().pingsHeard >= 5 && other.stats().pingsHeard >= 5)
+    for (const stats of [bus.stats(), other.stats()]) expect(stats.pingsHeard).toBeLessThanOrEqual(stats.pingsSent)
+  })
+
+  it('delivers a message it cannot read as an invalidation of everything, and says so', async () => {
+    const channel = channelName()
+    const { bus } = openBus(channel)
+    const { seen, subscriber } = recorder()
+    bus.subscribe(subscriber)
+    const received: BusReceiveEvent[] = []
+    const recording = recordChannel<BusReceiveEvent>(REDIS_BUS_CHANNELS.receive, received)
+    try {
+      await eventually('subscribed', async () => (await numberOfSubscribers(channel)) === 1)
+      await admin.publish(channel, '99:from-the-future:1:x')
+      await eventually('delivered', () => seen.length === 1)
+      expect(seen).toEqual([{ kind: 'all' }])
+      expect(received.filter((e) => e.bus === bus.id)).toEqual([{ bus: bus.id, origin: undefined, seq: 0, message: { kind: 'all' } }])
+      expect(bus.stats()).toMatchObject({ unreadable: 1, received: 0 })
+    } finally {
+      recording.stop()
+    }
+  })
+
+  it.each([
+    ['without sourceTimeout', {}],
+    ['with sourceTimeout', { sourceTimeout: 1_000 }],
+  ])("close() %s leaves the connection's other channels subscribed, warns of nothing when nothing waits, then announces nothing", async (_, options) => {
+    const channel = channelName()
+    const { bus, pair } = openBus(channel, options)
+    await eventually('subscribed', async () => (await numberOfSubscribers(channel)) === 1)
+    const mine = `${channel}:the-application's`
+    await pair.subscriber.subscribe(mine)
+    const warnings: Error[] = []
+    const onWarning = (warning: Error): void => { warnings.push(warning) }
+    process.on('warning', onWarning)
+    try {
+      await bus.close()
+      await eventually('the bus left its channel', async () => (await numberOfSubscribers(channel)) === 0)
+      expect(await numberOfSubscribers(mine)).toBe(1)
+      await bus.announceSourceStatus({ token: 1, healthy: true })
+      expect(bus.stats()).toMatchObject({ statusesSent: 0, statusesDropped: 0, dropped: 0 })
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(warnings).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
   })
 })

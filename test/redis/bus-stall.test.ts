@@ -30,6 +30,7 @@ const cleanups: (() => Promise<void>)[] = []
 beforeAll(async () => {
   redis = await startPrivateRedis()
   admin = new Redis(redis.url)
+  admin.on('error', () => undefined) // the tests kill the server: reconnection errors are expected
 })
 afterAll(async () => {
   admin.disconnect()
@@ -128,6 +129,39 @@ describe('G-BUS-TRUST: the Redis bus when the publisher stops answering (private
     await redis.signal('SIGCONT')
     await eventually('the queue published', () => bus.stats().queued === 0 && bus.stats().published === 1)
     expect(bus.stats().retried).toBe(1)
+  })
+
+  it('a reconnection ends a stall too: the server died while frozen, its replies never come', async () => {
+    const channel = `stall-${++counter}`
+    // No heartbeat within this test: only the publisher's 'ready' can end the stall.
+    const { bus } = open(channel, { heartbeatInterval: 60_000, heartbeatTimeout: 120_000 })
+    await eventually('trusted', () => bus.stats().trusted)
+    await redis.signal('SIGSTOP')
+    await bus.publish(ids(9))
+    expect(bus.stats()).toMatchObject({ publishFailures: 1, queued: 1 })
+    await redis.signal('SIGKILL')
+    await redis.start()
+    await eventually('the queue published after the reconnection', () => bus.stats().queued === 0 && bus.stats().published === 1)
+    expect(bus.stats()).toMatchObject({ retried: 1, deferred: 0 })
+  })
+
+  it('while the publisher is down, heartbeats neither ping nor requeue: what waits is counted once', async () => {
+    const channel = `stall-${++counter}`
+    const pair = connectPair(redis.url, `stall-down-${channel}`)
+    pair.publisher.options.retryStrategy = () => null // stays down until the test reconnects it
+    const { bus } = open(channel, { heartbeatInterval: 20 }, pair)
+    await eventually('trusted', () => bus.stats().trusted)
+    await redis.signal('SIGKILL')
+    await eventually('the publisher down', () => pair.publisher.status === 'end')
+    await bus.publish(ids(10))
+    const down = bus.stats()
+    expect(down).toMatchObject({ deferred: 1, queued: 1, publishFailures: 0 })
+    await delay(200) // about ten heartbeats
+    expect(bus.stats()).toMatchObject({ deferred: 1, queued: 1, pingsSent: down.pingsSent, sequence: down.sequence })
+    await redis.start()
+    await pair.publisher.connect()
+    await eventually('the queue published', () => bus.stats().queued === 0 && bus.stats().published === 1)
+    expect(bus.stats()).toMatchObject({ retried: 1, deferred: 1 })
   })
 
   it('close() waits for every PUBLISH in flight, then drops what is still queued, with a warning', async () => {
