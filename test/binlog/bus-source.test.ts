@@ -89,6 +89,14 @@ describe('a bus that depends on an invalidation source (sourceTimeout)', () => {
     await eventually('heard', () => bus.stats().statusesHeard === 1)
     expect(bus.stats()).toMatchObject({ sourceToken: 2, statusesIgnored: 1 })
 
+    // An announcement on another channel of the same connection is not one either.
+    const subscriber = opened.find((entry) => entry.bus === bus)?.connections[1] as Redis
+    await subscriber.subscribe(`${channel}:elsewhere`)
+    await admin.publish(`${channel}:elsewhere`, '1:someone:1:s:9:h')
+    await bystander.announceSourceStatus({ token: 2, healthy: false })
+    await eventually('heard', () => bus.stats().statusesHeard === 2)
+    expect(bus.stats()).toMatchObject({ sourceToken: 2, statusesIgnored: 1, trusted: false })
+
     await bus.close()
     await eventually('both channels left', async () => (await listeners(channel)) === 1 && (await listeners(`${channel}:source`)) === 0)
   })

@@ -38,8 +38,9 @@ afterAll(async () => {
 })
 afterEach(async () => {
   // A test that failed while the server was frozen must not freeze the next one.
-  await redis.signal('SIGCONT')
+  if (redis.pid !== undefined) await redis.signal('SIGCONT')
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  if (redis.pid === undefined) await redis.start()
 })
 
 function open(channel: string, options: Partial<RedisInvalidationBusOptions> = {}, pair?: ConnectionPair): { bus: RedisInvalidationBus; pair: ConnectionPair } {
@@ -164,6 +165,34 @@ describe('G-BUS-TRUST: the Redis bus when the publisher stops answering (private
     expect(bus.stats()).toMatchObject({ retried: 1, deferred: 1 })
   })
 
+  it('a PUBLISH that fails after its timeout is not counted twice', async () => {
+    const channel = `stall-${++counter}`
+    const pair = connectPair(redis.url, `stall-late-${channel}`)
+    pair.publisher.options.retryStrategy = () => null // its pending commands fail when the server dies
+    const { bus } = open(channel, { heartbeatInterval: 60_000, heartbeatTimeout: 120_000 }, pair)
+    await eventually('trusted', () => bus.stats().trusted)
+    await redis.signal('SIGSTOP')
+    await bus.publish(ids(11))
+    expect(bus.stats()).toMatchObject({ publishFailures: 1, queued: 1, inflight: 0 })
+    await redis.signal('SIGKILL')
+    await eventually('the publisher down', () => pair.publisher.status === 'end')
+    await delay(50) // the unanswered PUBLISH is rejected now
+    expect(bus.stats()).toMatchObject({ publishFailures: 1, queued: 1, inflight: 0 })
+  })
+
+  it('resubscribes by itself after the subscription dropped, even without ioredis resubscribing, and counts one drop', async () => {
+    const channel = `stall-${++counter}`
+    const pair = connectPair(redis.url, `stall-resubscribe-${channel}`, { autoResubscribe: false })
+    const { bus } = open(channel, {}, pair)
+    await eventually('trusted', () => bus.stats().trusted)
+    await redis.signal('SIGKILL')
+    await eventually('distrusted', () => !bus.stats().trusted)
+    await delay(300) // several failed reconnection attempts: none is a drop
+    await redis.start()
+    await eventually('trusted again', () => bus.stats().trusted)
+    expect(bus.stats()).toMatchObject({ subscriptionDrops: 1, trustChanges: 3 })
+  })
+
   it('close() waits for every PUBLISH in flight, then drops what is still queued, with a warning', async () => {
     const channel = `stall-${++counter}`
     const { bus } = open(channel, { publishTimeout: 300 })
@@ -218,6 +247,9 @@ describe('G-BINLOG-LIVENESS: a health announcement never vouches for invalidatio
     await eventually('the follower trusts the source', () => follower.stats().trusted)
     expect(follower.stats()).toMatchObject({ sourceTrusted: true, sourceToken: 1, statusesHeard: 1 })
 
+    // Its pings are refused for longer than publishTimeout: a refusal is an answer, not a stall,
+    // so the invalidation is still tried (and refused) rather than queued without trying.
+    await delay(300)
     await announcer.publish(ids(8))
     expect(announcer.stats()).toMatchObject({ publishFailures: 1, queued: 1 })
     const refusal = failures.find((e) => e.bus === announcer.id)
@@ -227,6 +259,10 @@ describe('G-BINLOG-LIVENESS: a health announcement never vouches for invalidatio
     await announcer.announceSourceStatus({ token: 1, healthy: true })
     await eventually('the follower distrusts the source', () => !follower.stats().trusted)
     expect(follower.stats()).toMatchObject({ distrustReason: 'source-unhealthy', statusesHeard: 2 })
-    expect(announcer.stats()).toMatchObject({ statusesSent: 2, statusesDropped: 0 })
+    expect(announcer.stats()).toMatchObject({ statusesSent: 2, statusesDropped: 0, deferred: 0 })
+    // An announcement Redis refuses is dropped, and counted.
+    await admin.call('ACL', 'SETUSER', 'announcer', 'resetchannels')
+    await announcer.announceSourceStatus({ token: 1, healthy: true })
+    expect(announcer.stats()).toMatchObject({ statusesSent: 3, statusesDropped: 1 })
   })
 })

@@ -63,22 +63,26 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     await Promise.race([up, spawnError])
   }
 
+  // A process ended by a signal keeps exitCode null: only both being null means it runs.
+  const running = (process_: ChildProcess | undefined): process_ is ChildProcess & { pid: number } =>
+    process_?.pid !== undefined && process_.exitCode === null && process_.signalCode === null
+
   await start()
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     get pid() {
-      return child?.exitCode === null ? child.pid : undefined
+      return running(child) ? child.pid : undefined
     },
     async signal(signal) {
       const target = child
-      if (target?.pid === undefined || target.exitCode !== null) throw new Error('the private redis-server is not running')
+      if (!running(target)) throw new Error('the private redis-server is not running')
       process.kill(target.pid, signal)
       if (signal !== 'SIGSTOP' && signal !== 'SIGCONT') await exited
     },
     start,
     async close() {
-      if (child?.pid !== undefined && child.exitCode === null) {
+      if (running(child)) {
         process.kill(child.pid, 'SIGCONT')
         process.kill(child.pid, 'SIGKILL')
         await exited
