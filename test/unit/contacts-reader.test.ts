@@ -61,7 +61,7 @@ afterAll(async () => {
 const expected = (id: number, tenant = 1): unknown[] =>
   [id, tenant, `F${id}`, null, null, null, null, 'person', '2026-03-01 12:00:00.000', '2026-03-02 12:00:00.000']
 
-describe('createContactsReader', () => {
+describe('G-MYSQL-PREPARED: createContactsReader', () => {
   it("'compiled': one statement per padded size, the IDs padded, positional rows of the tenant only", async () => {
     const reader = createContactsReader(sqlite, 'contacts', 8)
     expect(reader.mode).toBe('compiled')

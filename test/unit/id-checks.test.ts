@@ -47,7 +47,7 @@ describe('the wording of every issue', () => {
   })
 })
 
-describe('describeId', () => {
+describe('G-VALIDATION: describeId', () => {
   it.each([
     [1, undefined],
     [Number.MAX_SAFE_INTEGER, undefined],
@@ -80,7 +80,7 @@ describe('assertTenantId', () => {
   })
 })
 
-describe('assertIdList', () => {
+describe('G-VALIDATION: assertIdList', () => {
   it('passes a list of IDs, the empty list included', () => {
     expect(() => { assertIdList([]); }).not.toThrow()
     expect(() => { assertIdList([1, 2, Number.MAX_SAFE_INTEGER]); }).not.toThrow()
