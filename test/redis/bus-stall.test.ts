@@ -134,8 +134,10 @@ describe('G-BUS-TRUST: the Redis bus when the publisher stops answering (private
 
   it('a reconnection ends a stall too: the server died while frozen, its replies never come', async () => {
     const channel = `stall-${++counter}`
-    // No heartbeat within this test: only the publisher's 'ready' can end the stall.
-    const { bus } = open(channel, { heartbeatInterval: 60_000, heartbeatTimeout: 120_000 })
+    // No heartbeat within this test, and the frozen PUBLISH is not resent after the
+    // reconnection: only the publisher's 'ready' can end the stall.
+    const pair = connectPair(redis.url, `stall-reconnect-${channel}`, { autoResendUnfulfilledCommands: false })
+    const { bus } = open(channel, { heartbeatInterval: 60_000, heartbeatTimeout: 120_000 }, pair)
     await eventually('trusted', () => bus.stats().trusted)
     await redis.signal('SIGSTOP')
     await bus.publish(ids(9))
@@ -144,6 +146,20 @@ describe('G-BUS-TRUST: the Redis bus when the publisher stops answering (private
     await redis.start()
     await eventually('the queue published after the reconnection', () => bus.stats().queued === 0 && bus.stats().published === 1)
     expect(bus.stats()).toMatchObject({ retried: 1, deferred: 0 })
+  })
+
+  it('a publisher that reconnects alone publishes what waited for it at once, without a heartbeat', async () => {
+    const channel = `stall-${++counter}`
+    const pair = connectPair(redis.url, `stall-alone-${channel}`, { retryStrategy: () => 300 })
+    const { bus } = open(channel, { heartbeatInterval: 60_000, heartbeatTimeout: 120_000 }, pair)
+    await eventually('trusted', () => bus.stats().trusted)
+    const id = await pair.publisher.client('ID')
+    await admin.call('CLIENT', 'KILL', 'ID', String(id))
+    await eventually('the publisher reconnecting', () => pair.publisher.status !== 'ready')
+    await bus.publish(ids(12))
+    expect(bus.stats()).toMatchObject({ deferred: 1, queued: 1 })
+    await eventually('published once the publisher is back', () => bus.stats().queued === 0 && bus.stats().published === 1)
+    expect(bus.stats()).toMatchObject({ retried: 1, subscriptionDrops: 0 })
   })
 
   it('while the publisher is down, heartbeats neither ping nor requeue: what waits is counted once', async () => {
