@@ -144,10 +144,11 @@ export function paddedSizes(maxBatchSize: number): number[] {
   return sizes
 }
 
-/** Index in `paddedSizes(maxBatchSize)` of the size a batch of `n` IDs (1..maxBatchSize) uses. */
-export function paddedSizeIndex(n: number, maxBatchSize: number): number {
-  // ceil(log2(n)) for n >= 1, capped at the last size.
-  const index = 32 - Math.clz32(n - 1)
-  const last = 32 - Math.clz32(maxBatchSize - 1)
-  return index < last ? index : last
+/**
+ * Index in `paddedSizes(maxBatchSize)` of the size a batch of `n` IDs (1..maxBatchSize) uses:
+ * ceil(log2(n)). No cap is needed: for n up to maxBatchSize that is at most
+ * ceil(log2(maxBatchSize)), the last index, whose size is maxBatchSize itself.
+ */
+export function paddedSizeIndex(n: number): number {
+  return 32 - Math.clz32(n - 1)
 }

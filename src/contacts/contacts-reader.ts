@@ -110,7 +110,7 @@ class PaddedStatements {
     if (!(n >= 1 && n <= this.#maxBatchSize)) {
       throw new RangeError(`A batch holds 1 to ${this.#maxBatchSize} IDs; got ${n}`)
     }
-    const index = paddedSizeIndex(n, this.#maxBatchSize)
+    const index = paddedSizeIndex(n)
     let statement = this.#compiled[index]
     if (statement === undefined) {
       statement = compileContactsSelect(this.#db, this.#table, this.#sizes[index] as number, this.#dates)

@@ -76,6 +76,44 @@ describe('G-MYSQL-NO-HANG: the bounded pool, rule by rule (MariaDB)', () => {
     }
   })
 
+  it('reports the most statements one connection holds, whichever connection it is', async () => {
+    const pool = new BoundedPool(resolveMysqlDialectOptions({ connection: MYSQL_URL, connectionLimit: 2 }))
+    /** A pooled connection as the pool hands it out (a TimedConnection). */
+    interface Held {
+      execute(sql: string, values: readonly unknown[], callback: (error: unknown) => void): void
+      release(): void
+    }
+    const run = (connection: Held, sql: string): Promise<void> =>
+      new Promise((resolve, reject) => {
+        connection.execute(sql, [], (error) => { if (error === null) resolve(); else reject(new Error('execute failed', { cause: error })) })
+      })
+    try {
+      const [first, second] = await Promise.all([1, 2].map(() => new Promise<Held>((resolve, reject) => {
+        pool.getConnection((error, got) => { if (error === null) resolve(got as unknown as Held); else reject(new Error('getConnection failed', { cause: error })) })
+      })))
+      // The connection opened first holds the most: a maximum that kept the last one's count would say 1.
+      await run(first!, 'select 1')
+      await run(first!, 'select 2')
+      await run(second!, 'select 3')
+      expect(pool.stats()).toMatchObject({ connections: 2, preparedStatements: 3, maxPreparedStatementsPerConnection: 2 })
+      first!.release()
+      second!.release()
+    } finally {
+      await new Promise((resolve) => { pool.end(resolve) })
+    }
+  })
+
+  it('reports a refused connection as it is, not as a timeout', async () => {
+    const db = new Kysely<unknown>({ dialect: createMysqlDialect({ connection: 'mysql://root@127.0.0.1:9/test', connectionLimit: 1 }) })
+    try {
+      const error = await rejection(sql`select 1`.execute(db))
+      expect(error).not.toBeInstanceOf(ContactTimeoutError)
+      expect(error).toMatchObject({ code: 'ECONNREFUSED' })
+    } finally {
+      await db.destroy()
+    }
+  })
+
   it('sets the server statement limit on every new connection (MariaDB counts it in seconds), and none without it', async () => {
     const limited = new Kysely<unknown>({ dialect: createMysqlDialect({ connection: MYSQL_URL, connectionLimit: 2, serverStatementTimeout: 1_500 }) })
     const unlimited = new Kysely<unknown>({ dialect: createMysqlDialect({ connection: MYSQL_URL, connectionLimit: 1, serverStatementTimeout: 0 }) })

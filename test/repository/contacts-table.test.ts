@@ -103,7 +103,10 @@ describe('createContactsTable', () => {
 
   it('refuses a table name that is not one, and an unknown option, before sending anything', async () => {
     const db = new Kysely({ dialect: new PostgresDialect({ pool: () => Promise.reject(new Error('no connection expected')) }) })
-    await expect(createContactsTable(db, { table: 'contacts; drop table x' })).rejects.toThrow(TypeError)
-    await expect(createContactsTable(db, { tabel: 'x' } as never)).rejects.toThrow(/tabel/)
+    await expect(createContactsTable(db, { table: 'contacts; drop table x' })).rejects.toThrow(new TypeError(
+      'options.table must be a table name matching /^[A-Za-z_][A-Za-z0-9_]{0,63}(\\.[A-Za-z_][A-Za-z0-9_]{0,63})?$/; got "contacts; drop table x"',
+    ))
+    await expect(createContactsTable(db, { tabel: 'x' } as never)).rejects.toThrow(new TypeError('options.tabel is not an option of createContactsTable'))
+    await expect(createContactsTable(db, 5 as never)).rejects.toThrow(new TypeError('options must be an object'))
   })
 })

@@ -30,11 +30,11 @@ describe('G-MYSQL-PREPARED: paddedSizes and paddedSizeIndex', () => {
       const sizes = paddedSizes(maxBatchSize)
       expect(sizes).toHaveLength(Math.ceil(Math.log2(maxBatchSize)) + 1)
       for (let n = 1; n <= Math.min(maxBatchSize, 3000); n++) {
-        const size = sizes[paddedSizeIndex(n, maxBatchSize)] as number
+        const size = sizes[paddedSizeIndex(n)] as number
         expect(size).toBeGreaterThanOrEqual(n)
         expect(size).toBe(sizes.find((s) => s >= n))
       }
-      expect(sizes[paddedSizeIndex(maxBatchSize, maxBatchSize)]).toBe(maxBatchSize)
+      expect(sizes[paddedSizeIndex(maxBatchSize)]).toBe(maxBatchSize)
     }
   })
 })

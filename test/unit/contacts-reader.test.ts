@@ -72,6 +72,20 @@ describe('G-MYSQL-PREPARED: createContactsReader', () => {
     expect(sqls[0]).toMatch(/in \(\?, \?, \?, \?\)$/) // 3 IDs padded to 4
   })
 
+  it("'compiled': builds each padded size's statement once, on its first use", async () => {
+    const built = vi.spyOn(sqlite, 'selectFrom')
+    try {
+      const reader = createContactsReader(sqlite, 'contacts', 8)
+      expect(built).toHaveBeenCalledTimes(0)
+      await reader.read(1, [1, 2, 4])
+      await reader.read(1, [4, 2, 1, 3]) // the same size, 4
+      await reader.read(2, [3])
+      expect(built).toHaveBeenCalledTimes(2) // sizes 4 and 1
+    } finally {
+      built.mockRestore()
+    }
+  })
+
   it("'built' when the instance has plugins: the query exactly as asked, seen by the plugin", async () => {
     const seen: string[] = []
     const plugin: KyselyPlugin = {
