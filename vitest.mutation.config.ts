@@ -32,9 +32,10 @@ export default defineConfig({
      * Left out of mutation runs: each is slow per run, and every mutant it covers would rerun it.
      * They are not needed for the score of the core: the mutated code is exercised by the
      * in-process suites that remain.
-     * - test/binlog, but for its pure units (units.test.ts, unit-rules.test.ts) and the bus's side
-     *   of the source (bus-source.test.ts, Redis only): starts a binlog stream per test, fleets
-     *   of child processes, waits on the server's replication events.
+     * - test/binlog, but for its pure units (units.test.ts, unit-rules.test.ts), the bus's side
+     *   of the source and the lease (bus-source.test.ts, lease.test.ts, Redis only): starts a
+     *   binlog stream per test, fleets of child processes, waits on the server's replication
+     *   events.
      * - test/redis/processes and propagation: five-process fleets and a timed propagation run.
      * - test/faults/database-slow: waits out slowed queries on purpose (about 9 s a run).
      * - test/package: builds and imports the packed entry points.
@@ -46,7 +47,6 @@ export default defineConfig({
       'test/binlog/events.test.ts',
       'test/binlog/faults.test.ts',
       'test/binlog/fleet.test.ts',
-      'test/binlog/lease.test.ts',
       'test/binlog/refusal.test.ts',
       'test/binlog/visibility-race.test.ts',
       'test/redis/processes.test.ts',
