@@ -25,6 +25,10 @@ describe('G-STALE-IF-ERROR: stale-if-error', () => {
     clock = loadedAt + ttl - 1
     expect((await repo.getMany(1, [1, 2])).stale).toEqual([])
 
+    // Expired this very millisecond, with stale-if-error off for the call: nothing stale, even 0 ms old.
+    clock = loadedAt + ttl
+    expect(await rejection(repo.getMany(1, [1], { staleIfError: 0 }))).toBeInstanceOf(ContactQueryError)
+
     // Expired 2 s ago, within the 5 s allowed: served, and flagged per row with its age.
     clock = loadedAt + ttl + 2_000
     const stale = await repo.getMany(1, [2, 9, 1])
