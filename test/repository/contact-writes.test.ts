@@ -99,6 +99,18 @@ describe('G-INVALIDATE-AFTER-COMMIT: ContactWrites', () => {
     expect(repository.stats().invalidations).toBe(2)
   })
 
+  it('records an empty ID list as nothing: no invalidation is sent for it', async () => {
+    const writes = new ContactWrites({ db, repository })
+    const before = repository.stats().invalidations
+    await writes.execute((_trx, changes) => {
+      changes.ids(TENANT, [])
+      changes.ids(TENANT + 1, [1])
+      changes.ids(TENANT + 1, [])
+      return Promise.resolve()
+    })
+    expect(repository.stats().invalidations).toBe(before + 1) // tenant + 1's, once
+  })
+
   it('checks IDs inside the write (so a bad one rolls back), refuses recording after it, and validates options', async () => {
     const writes = new ContactWrites({ db, repository, isolationLevel: 'read committed' })
     await expect(
