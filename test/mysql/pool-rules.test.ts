@@ -7,7 +7,11 @@ import { Kysely, sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { ContactTimeoutError } from '../../src/index.js'
 import { BoundedPool } from '../../src/mysql/bounded-pool.js'
-import { createMysqlDialect } from '../../src/mysql/index.js'
+import { PreparedMysqlDialect, createMysqlDialect } from '../../src/mysql/index.js'
+import { createContactsReader } from '../../src/contacts/contacts-reader.js'
+import { createContactsTable } from '../../src/index.js'
+import { uniqueTableName } from '../helpers/backends.js'
+import { createPool } from 'mysql2'
 import { resolveMysqlDialectOptions } from '../../src/mysql/mysql-dialect-options.js'
 import { MYSQL_URL } from '../helpers/env.js'
 import { eventually, rejection, useFaultRigs } from '../helpers/fault-rig.js'
@@ -111,6 +115,25 @@ describe('G-MYSQL-NO-HANG: the bounded pool, rule by rule (MariaDB)', () => {
       expect(error).toMatchObject({ code: 'ECONNREFUSED' })
     } finally {
       await db.destroy()
+    }
+  })
+
+  it("PreparedMysqlDialect: the prepared select gives the application pool's connection back, and passes a refused connection on", async () => {
+    const pool = createPool({ uri: MYSQL_URL, connectionLimit: 1 })
+    const db = new Kysely<unknown>({ dialect: new PreparedMysqlDialect({ pool }) })
+    const refused = new Kysely<unknown>({ dialect: new PreparedMysqlDialect({ pool: createPool({ uri: 'mysql://root@127.0.0.1:9/test', connectionLimit: 1 }) }) })
+    const table = uniqueTableName('prepared_pool')
+    try {
+      await createContactsTable(db, { table })
+      const reader = createContactsReader(db, table, 4)
+      expect(reader.mode).toBe('prepared')
+      // One connection: each read must have given it back for the next to run.
+      for (let k = 0; k < 3; k++) expect(await reader.read(1, [k + 1])).toEqual([])
+      expect(await rejection(createContactsReader(refused, table, 4).read(1, [1]))).toMatchObject({ code: 'ECONNREFUSED' })
+    } finally {
+      await sql`drop table if exists ${sql.table(table)}`.execute(db)
+      await db.destroy()
+      await refused.destroy()
     }
   })
 
