@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ContactQueryError, ContactRepository, ContactTimeoutError } from '../../src/index.js'
+import { ContactAbortError, ContactQueryError, ContactRepository, ContactTimeoutError } from '../../src/index.js'
 import { seed } from '../helpers/backends.js'
 import { eventually, expectQuiet, rejection, useFaultRigs } from '../helpers/fault-rig.js'
 
@@ -46,6 +46,10 @@ describe('G-STALE-IF-ERROR: stale-if-error', () => {
     // A call can turn it off for itself.
     expect(await rejection(repo.getMany(1, [1], { staleIfError: 0 }))).toBeInstanceOf(ContactQueryError)
 
+    // Expired exactly 5 s ago: still within the maximum staleness.
+    clock = loadedAt + ttl + 5_000
+    expect((await repo.getMany(1, [1])).stale).toEqual([{ id: 1, ageMs: ttl + 5_000 }])
+
     // Expired 5 s + 1 ms ago: beyond the maximum staleness, refused.
     clock = loadedAt + ttl + 5_001
     expect(await rejection(repo.getMany(1, [1]))).toBeInstanceOf(ContactQueryError)
@@ -73,6 +77,11 @@ describe('G-STALE-IF-ERROR: stale-if-error', () => {
     const served = await repo.getMany(1, [1], { staleIfError: 1_000 })
     expect(served.rows.map((row) => row.id)).toEqual([1])
     expect(served.stale).toEqual([{ id: 1, ageMs: 1_500 }])
+    // An aborted call rejects as aborted: stale rows do not stand in for a caller who left.
+    const controller = new AbortController()
+    const aborted = repo.getMany(1, [1], { staleIfError: 1_000, signal: controller.signal })
+    controller.abort()
+    expect(await rejection(aborted)).toBeInstanceOf(ContactAbortError)
     rig.proxy.latency(0)
     await eventually('the late queries to finish', () => repo.stats().activeQueries === 0)
     await expectQuiet(rig, repo)

@@ -4,9 +4,19 @@
 // place in a full cache while a one-off key does not (the misses of a normal call feed the
 // policy's frequency sketch).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ContactRepository, ContactRepositoryClosedError } from '../../src/index.js'
+import { getEventListeners } from 'node:events'
+import {
+  CHANNELS,
+  ContactQueryError,
+  ContactRepository,
+  ContactRepositoryClosedError,
+  type ContactValidationError,
+  type InvalidationBus,
+  type InvalidationSubscriber,
+} from '../../src/index.js'
 import { openBackend, seed, type TestBackend } from '../helpers/backends.js'
 import { ManualBus } from '../helpers/manual-bus.js'
+import { recordChannel } from '../redis/helpers/record-channel.js'
 
 let backend: TestBackend
 
@@ -65,5 +75,65 @@ describe('ContactRepository, rule by rule', () => {
     const { rows } = await contacts.getMany(1, Array.from({ length: 20 }, (_, i) => i + 1))
     expect(rows).toHaveLength(20)
     expect(contacts.stats().hits - hits - 1, 'most of the first keys stayed through the scan').toBeGreaterThanOrEqual(15)
+  })
+
+  it('refuses bad per-call options as data, word for word', async () => {
+    const contacts = new ContactRepository({ db: backend.db, table: backend.table })
+    const issues = async (options: object): Promise<unknown> =>
+      ((await contacts.getMany(1, [1], options as never).then(() => undefined, (e: unknown) => e)) as ContactValidationError).issues
+    expect(await issues({ cache: 'sometimes' })).toEqual([{ code: 'invalid', path: ['options', 'cache'], message: 'Must be one of normal, no-fill, bypass' }])
+    expect(await issues({ signal: {} })).toEqual([{ code: 'invalid_type', path: ['options', 'signal'], message: 'Must be an AbortSignal' }])
+    expect(await issues({ staleIfError: 1.5 })).toEqual([{ code: 'invalid', path: ['options', 'staleIfError'], message: 'Must be an integer of milliseconds, 0 or more' }])
+  })
+
+  it("counts a 'bypass' call's loads as misses, and says so on the getMany channel", async () => {
+    const contacts = new ContactRepository({ db: backend.db, table: backend.table })
+    const events: unknown[] = []
+    const recording = recordChannel(CHANNELS.getMany, events)
+    try {
+      await contacts.getMany(1, [20, 21, 20], { cache: 'bypass' })
+    } finally {
+      recording.stop()
+    }
+    expect(contacts.stats()).toMatchObject({ misses: 2, hits: 0, entries: 0 })
+    expect(events).toEqual([{ tenantId: 1, requested: 3, hits: 0, misses: 2, mode: 'bypass' }])
+  })
+
+  it('flushes the cache when the bus loses trust, once per change, and says so', async () => {
+    let subscriber: InvalidationSubscriber | undefined
+    const bus: InvalidationBus = {
+      publish: () => Promise.resolve(),
+      subscribe: (s) => {
+        subscriber = s
+        s.onTrustChange(true)
+        return () => undefined
+      },
+    }
+    const contacts = new ContactRepository({ db: backend.db, table: backend.table, bus })
+    const events: unknown[] = []
+    const recording = recordChannel(CHANNELS.trust, events)
+    try {
+      await contacts.getMany(1, [30, 31])
+      subscriber?.onTrustChange(false)
+      expect(contacts.stats()).toMatchObject({ trusted: false, entries: 0 })
+      await contacts.getMany(1, [32]) // cached for untrustedTtl
+      subscriber?.onTrustChange(false) // told again: nothing changed, nothing flushed
+      expect(contacts.stats()).toMatchObject({ trusted: false, entries: 1 })
+      subscriber?.onTrustChange(true)
+      subscriber?.onTrustChange(true)
+    } finally {
+      recording.stop()
+    }
+    expect(events).toEqual([{ trusted: false }, { trusted: true }])
+  })
+
+  it('takes its abort listener off the caller\'s signal once a call settles, whether it succeeded or failed', async () => {
+    const contacts = new ContactRepository({ db: backend.db, table: backend.table })
+    const broken = new ContactRepository({ db: backend.db, table: 'no_such_table_here' })
+    const { signal } = new AbortController()
+    await contacts.getMany(1, [40, 41], { signal })
+    await contacts.getMany(1, [42], { signal })
+    await expect(broken.getMany(1, [1], { signal })).rejects.toThrow(ContactQueryError)
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0)
   })
 })
