@@ -211,7 +211,7 @@ describe('G-BUS-TRUST: the Redis bus when the publisher stops answering (private
 
   it('close() waits for every PUBLISH in flight, then drops what is still queued, with a warning', async () => {
     const channel = `stall-${++counter}`
-    const { bus } = open(channel, { publishTimeout: 300 })
+    const { bus } = open(channel, { publishTimeout: 1_000 }) // wide enough that the second PUBLISH leaves before the first times out
     const trust: boolean[] = []
     const subscriber: InvalidationSubscriber = { onInvalidation: () => undefined, onTrustChange: (trusted) => { trust.push(trusted) } }
     bus.subscribe(subscriber)
