@@ -27,6 +27,13 @@ describe('PreparedMysqlDialect options', () => {
     )
   })
 
+  it('refuses what is not an options object, and an unknown option, by name', () => {
+    expect(() => new PreparedMysqlDialect(5 as never)).toThrow(new TypeError('options must be an object with `pool`, a mysql2 pool'))
+    expect(() => new PreparedMysqlDialect({ pool: callbackPool(), log: true } as never)).toThrow(
+      new TypeError('options.log is not an option of PreparedMysqlDialect'),
+    )
+  })
+
   it('takes a callback pool', () => {
     expect(new PreparedMysqlDialect({ pool: callbackPool() } as never)).toBeInstanceOf(PreparedMysqlDialect)
   })
