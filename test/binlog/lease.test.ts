@@ -83,6 +83,17 @@ describe('G-BINLOG-LEASE: the lease, rule by rule', () => {
     expect(await redis.get(name)).toBe(`${b.token}:b`) // Redis was not told
   })
 
+  it("passes Redis's own refusal on at once, rather than waiting for commandTimeout", async () => {
+    const offline = new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false })
+    try {
+      const error = await new RedisLease(offline, key(), 1_000, 'a', 60_000).acquire().then(() => undefined, (e: unknown) => e)
+      expect(error).toBeInstanceOf(Error)
+      expect((error as Error).message).not.toMatch(/did not answer/)
+    } finally {
+      offline.disconnect()
+    }
+  })
+
   it('when Redis does not answer: acquire() fails after commandTimeout, renew() keeps the lease until its ttl by its own clock, release() forgets it', async () => {
     const frozen = await startPrivateRedis()
     const client = new Redis(frozen.url)
