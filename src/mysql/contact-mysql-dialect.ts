@@ -12,7 +12,7 @@ export class ContactMysqlDialect extends MysqlDialect {
   readonly #pool: BoundedPool
   readonly #preparedStatements: boolean
 
-  constructor(pool: BoundedPool, preparedStatements = true) {
+  constructor(pool: BoundedPool, preparedStatements: boolean) {
     super({ pool })
     this.#pool = pool
     this.#preparedStatements = preparedStatements

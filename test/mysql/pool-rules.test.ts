@@ -122,17 +122,22 @@ describe('G-MYSQL-NO-HANG: the bounded pool, rule by rule (MariaDB)', () => {
     const pool = createPool({ uri: MYSQL_URL, connectionLimit: 1 })
     const db = new Kysely<unknown>({ dialect: new PreparedMysqlDialect({ pool }) })
     const refused = new Kysely<unknown>({ dialect: new PreparedMysqlDialect({ pool: createPool({ uri: 'mysql://root@127.0.0.1:9/test', connectionLimit: 1 }) }) })
+    const admin = new Kysely<unknown>({ dialect: createMysqlDialect({ connection: MYSQL_URL, connectionLimit: 1 }) })
     const table = uniqueTableName('prepared_pool')
     try {
-      await createContactsTable(db, { table })
+      await createContactsTable(admin, { table })
       const reader = createContactsReader(db, table, 4)
       expect(reader.mode).toBe('prepared')
       // One connection: each read must have given it back for the next to run.
       for (let k = 0; k < 3; k++) expect(await reader.read(1, [k + 1])).toEqual([])
+      // A pool that cannot give a connection any more: the runner passes its error on.
+      await new Promise((resolve) => { pool.end(resolve) })
+      expect(await rejection(reader.read(1, [4]))).toMatchObject({ message: expect.stringMatching(/closed/i) as string })
       expect(await rejection(createContactsReader(refused, table, 4).read(1, [1]))).toMatchObject({ code: 'ECONNREFUSED' })
     } finally {
-      await sql`drop table if exists ${sql.table(table)}`.execute(db)
-      await db.destroy()
+      await sql`drop table if exists ${sql.table(table)}`.execute(admin)
+      await admin.destroy()
+      await db.destroy().catch(() => undefined) // its pool was ended above
       await refused.destroy()
     }
   })
