@@ -42,8 +42,10 @@ export default defineConfig({
      * - test/bench: the benchmarks' own helpers (trace replay, simulations), not src/.
      * - test/http/demo: starts the demo server as a child process.
      * - test/mysql/prepared-statements: restarts sessions and waits on the server's statement cache.
+     * A scoped pass names its files itself, so none is left out there: that is how the binlog
+     * source's files, reached only by the private-MariaDB suites, are measured.
      */
-    exclude: [
+    exclude: scoped ? [] : [
       'test/binlog/events.test.ts',
       'test/binlog/faults.test.ts',
       'test/binlog/fleet.test.ts',

@@ -2,8 +2,8 @@
 // a closed repository refuses calls and leaves its bus; a 'no-fill' call that joins another
 // 'no-fill' call's load does not make it fill the cache; a key that keeps missing earns its
 // place in a full cache while a one-off key does not (the misses of a normal call feed the
-// policy's frequency sketch).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+// policy's frequency sketch), and only a normal call's hits count towards the sketch's aging.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getEventListeners } from 'node:events'
 import {
   CHANNELS,
@@ -14,6 +14,7 @@ import {
   type InvalidationBus,
   type InvalidationSubscriber,
 } from '../../src/index.js'
+import { TenantPartitionedCache } from '../../src/cache/tenant-partitioned-cache.js'
 import { openBackend, seed, type TestBackend } from '../helpers/backends.js'
 import { ManualBus } from '../helpers/manual-bus.js'
 import { recordChannel } from '../redis/helpers/record-channel.js'
@@ -135,5 +136,20 @@ describe('ContactRepository, rule by rule', () => {
     await contacts.getMany(1, [42], { signal })
     await expect(broken.getMany(1, [1], { signal })).rejects.toThrow(ContactQueryError)
     expect(getEventListeners(signal, 'abort')).toHaveLength(0)
+  })
+
+  it("counts a normal call's hits towards the sketch's aging period, and not a 'no-fill' call's (a background job leaves no trace)", async () => {
+    // What the cache does with the count is its own suite's (tenant-partitioned-cache.test.ts,
+    // "halves the hits kept in entries when the sketch ages"); here, which calls hand it over.
+    const contacts = new ContactRepository({ db: backend.db, table: backend.table })
+    await contacts.getMany(1, [50, 51, 52])
+    const recordHits = vi.spyOn(TenantPartitionedCache.prototype, 'recordHits')
+    try {
+      await contacts.getMany(1, [50, 51, 52, 53]) // three hits, one miss
+      await contacts.getMany(1, [50, 51], { cache: 'no-fill' }) // two hits, not counted
+      expect(recordHits.mock.calls).toEqual([[3]])
+    } finally {
+      recordHits.mockRestore()
+    }
   })
 })
