@@ -91,12 +91,23 @@ describe('G-BINLOG-REFUSE-UNSAFE: refusing an unsafe server', () => {
   })
 
   it('MySQL, or MariaDB before 10.5 (no binlog_row_metadata)', async () => {
-    for (const version of ['8.0.36', '10.4.32-MariaDB']) {
-      const fake = { query: () => Promise.resolve([[{ version, serverId: 1, logBin: 1, binlog_format: 'ROW', binlog_row_image: 'FULL' }]]) }
-      await expect(checkServer(fake as unknown as Connection, 'app', 'contacts', 4711)).rejects.toMatchObject({
-        code: 'ERR_BINLOG_UNSAFE_SERVER', setting: 'version', actual: version,
+    // A server that answers the checks' queries with `version` and otherwise safe settings.
+    const check = (version: string): Promise<unknown> => {
+      const fake = { query: () => Promise.resolve([[{ version, serverId: 1, logBin: 1, binlog_format: 'ROW', binlog_row_image: 'FULL', binlog_row_metadata: 'FULL' }]]) }
+      return checkServer(fake as unknown as Connection, 'app', 'contacts', 4711)
+    }
+    // 12.0: a MySQL numbered past MariaDB 10.5 is still not MariaDB.
+    for (const version of ['8.0.36', '12.0.1', '10.4.32-MariaDB']) {
+      await expect(check(version)).rejects.toMatchObject({
+        code: 'ERR_BINLOG_UNSAFE_SERVER',
+        setting: 'version',
+        actual: version,
+        expected: 'MariaDB 10.5 or later',
+        fix: 'This version tails MariaDB only (10.5 and later log binlog_row_metadata); point `connection` at one.',
       })
     }
+    // 10.5 itself passes, and the fake's answers pass the checks after it.
+    await expect(check('10.5.27-MariaDB')).resolves.toEqual({ version: '10.5.27-MariaDB', serverId: 1 })
   })
 })
 
@@ -118,6 +129,25 @@ describe('G-BINLOG-REFUSE-UNSAFE: refusing a user without the privileges', () =>
     expect(error).toBeInstanceOf(BinlogPrivilegeError)
     expect(error).toMatchObject({ code: 'ERR_BINLOG_MISSING_PRIVILEGE', privilege, transient: false })
     expect((error as BinlogPrivilegeError).fix).toContain(fix)
+  })
+
+  it('without SELECT on the table, with rights on another table of its database', async () => {
+    // Rights in the database let the connection in: the check's own SELECT is what is denied.
+    const user = 'lacks_select_on_table'
+    const admin = await rig.server.connect({ multipleStatements: true })
+    await admin.query(
+      `CREATE TABLE IF NOT EXISTS app.other_table (id INT PRIMARY KEY);` +
+        `CREATE USER IF NOT EXISTS '${user}'@'127.0.0.1' IDENTIFIED BY 'pw';` +
+        `GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO '${user}'@'127.0.0.1'; GRANT SELECT ON app.other_table TO '${user}'@'127.0.0.1';`,
+    )
+    await admin.end()
+    const error = await refusal({ connection: { ...rig.tailer, user, password: 'pw' } })
+    expect(error).toMatchObject({
+      code: 'ERR_BINLOG_MISSING_PRIVILEGE',
+      privilege: 'SELECT',
+      fix: 'GRANT SELECT ON `app`.`contacts` TO <user> (and check that the table exists)',
+    })
+    expect((error as BinlogPrivilegeError).cause).toMatchObject({ errno: 1142 })
   })
 
   it('the documented grants are enough (the rig user has exactly them)', () => {
