@@ -7,6 +7,7 @@ import { redisCheckpointStore } from '../../src/binlog/checkpoint-store.js'
 import { ContactWrites, type ContactInvalidator } from '../../src/index.js'
 import {
   booleanOption,
+  functionOption,
   checkOptionKeys,
   describeValue,
   hasMethods,
@@ -16,6 +17,7 @@ import {
   optionNames,
   requiredMethodsOption,
   requiredStringOption,
+  stringOption,
 } from '../../src/validation/option-checks.js'
 
 interface Options {
@@ -106,6 +108,24 @@ describe('option checks, rule by rule', () => {
     expect(hasMethods({ eval: () => 1 }, ['eval'])).toBe(true)
     expect(hasMethods({ eval: 1 }, ['eval'])).toBe(false)
     for (const value of [null, undefined, 'eval', 5]) expect(hasMethods(value, [])).toBe(false)
+  })
+
+  it('takes a string option that passes its test, the fallback when absent, and refuses the rest', () => {
+    const check = (value: unknown): string => stringOption({ path: value }, 'path', '/x', 'a path starting with "/"', (p) => p.startsWith('/'))
+    expect(check(undefined)).toBe('/x')
+    expect(check('/y')).toBe('/y')
+    for (const bad of ['y', 5, null]) {
+      expect(() => check(bad)).toThrow(new TypeError(`options.path must be a path starting with "/"; got ${describeValue(bad)}`))
+    }
+  })
+
+  it('takes a function option or nothing, and refuses anything else', () => {
+    const now = (): number => 1
+    expect(functionOption({ now }, 'now')).toBe(now)
+    expect(functionOption({}, 'now' as never)).toBeUndefined()
+    for (const bad of [1, 'now', null]) {
+      expect(() => functionOption({ now: bad }, 'now')).toThrow(new TypeError(`options.now must be a function; got ${describeValue(bad)}`))
+    }
   })
 
   it('leaves a choice that is absent undefined', () => {
