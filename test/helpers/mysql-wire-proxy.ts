@@ -28,13 +28,22 @@ export interface MysqlWireProxy {
 export type ClientChunkHook = (chunk: Buffer, commands: readonly WireCommand[], connection: number) => Buffer | null
 
 /**
+ * Decides what the client receives of a chunk the server sent (the first one of a connection
+ * holds the handshake), given the connection's number. The statement record sees the server's
+ * own bytes.
+ */
+export type ServerChunkHook = (chunk: Buffer, connection: number) => Buffer
+
+/**
  * Starts a proxy to `target` that forwards bytes unchanged and records statements, so tests
  * can count the queries MariaDB really received rather than trusting the code under test.
- * `onClientChunk`, when given, may change or stop what the client sends (a fault test's hook).
+ * `onClientChunk`, when given, may change or stop what the client sends (a fault test's hook);
+ * `onServerChunk` may change what it receives.
  */
 export async function startMysqlWireProxy(
   target: { host: string; port: number } = { host: '127.0.0.1', port: 3306 },
   onClientChunk?: ClientChunkHook,
+  onServerChunk?: ServerChunkHook,
 ): Promise<MysqlWireProxy> {
   const statements: string[] = []
   const commands: (WireCommand & { readonly connection: number })[] = []
@@ -57,7 +66,8 @@ export async function startMysqlWireProxy(
       else upstream.write(forward)
     })
     upstream.on('data', (chunk: Buffer) => { tap.fromServer(chunk) })
-    upstream.pipe(client)
+    if (onServerChunk === undefined) upstream.pipe(client)
+    else upstream.on('data', (chunk: Buffer) => { client.write(onServerChunk(chunk, connection)) })
     const close = (): void => {
       client.destroy()
       upstream.destroy()

@@ -2,7 +2,7 @@
 // acquireTimeout fails with its own error and is counted as abandoned until its connection
 // arrives, which then goes straight back to the pool (a late connection, not a leak); a
 // connection given back twice counts once; the server's own statement limit is set on every new
-// connection. test/faults/** covers the same rules under load and with the server gone.
+// connection (MariaDB's setting, or MySQL's for a server that says it is MySQL). test/faults/** covers the same rules under load and with the server gone.
 import { Kysely, sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { ContactTimeoutError } from '../../src/index.js'
@@ -14,6 +14,7 @@ import { uniqueTableName } from '../helpers/backends.js'
 import { createPool } from 'mysql2'
 import { resolveMysqlDialectOptions } from '../../src/mysql/mysql-dialect-options.js'
 import { MYSQL_URL } from '../helpers/env.js'
+import { startMysqlWireProxy } from '../helpers/mysql-wire-proxy.js'
 import { eventually, rejection, useFaultRigs } from '../helpers/fault-rig.js'
 
 const openRig = useFaultRigs()
@@ -159,4 +160,38 @@ describe('G-MYSQL-NO-HANG: the bounded pool, rule by rule (MariaDB)', () => {
       await unlimited.destroy()
     }
   })
+
+  it("sets MySQL's own limit (max_execution_time, in milliseconds) on a server that says it is MySQL", async () => {
+    // MariaDB behind a proxy that gives a MySQL version in the handshake: mysql2 then takes it
+    // for MySQL, and the pool sends MySQL's setting (which MariaDB refuses; the pool goes on
+    // with its client-side bound, as it would on a MySQL without the setting).
+    const target = new URL(MYSQL_URL)
+    const greeted = new Set<number>()
+    const proxy = await startMysqlWireProxy({ host: target.hostname, port: Number(target.port || 3306) }, undefined, (chunk, connection) => {
+      if (greeted.has(connection)) return chunk
+      greeted.add(connection)
+      return asMysqlHandshake(chunk)
+    })
+    const url = new URL(MYSQL_URL)
+    url.port = String(proxy.port)
+    const db = new Kysely<unknown>({ dialect: createMysqlDialect({ connection: url.toString(), connectionLimit: 1, serverStatementTimeout: 1_500 }) })
+    try {
+      expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows).toEqual([{ one: 1 }])
+      const settings = proxy.statements.filter((s) => s.startsWith('SET SESSION'))
+      expect(settings).toEqual(['SET SESSION max_execution_time = 1500'])
+    } finally {
+      await db.destroy()
+      await proxy.close()
+    }
+  })
 })
+
+/** The server's handshake (the first packet it sends) with a MySQL version instead of its own. */
+function asMysqlHandshake(chunk: Buffer): Buffer {
+  const end = chunk.indexOf(0, 5) // protocol version at 4, then the version string up to a NUL
+  const payload = Buffer.concat([chunk.subarray(4, 5), Buffer.from('8.0.36'), chunk.subarray(end, 4 + chunk.readUIntLE(0, 3))])
+  const header = Buffer.alloc(4)
+  header.writeUIntLE(payload.length, 0, 3)
+  header[3] = chunk[3] as number
+  return Buffer.concat([header, payload, chunk.subarray(4 + chunk.readUIntLE(0, 3))])
+}
