@@ -101,7 +101,7 @@ export class FrequencySketch {
     let odd = 0
     for (let i = 0; i < table.length; i++) {
       const value = table[i] as number
-      odd += popCount((value & 0x11111111) >>> 0)
+      odd += oddCounters(value)
       table[i] = (value >>> 1) & 0x77777777
     }
     this.#size = Math.max(0, (this.#size - (odd >>> 2)) >>> 1)
@@ -136,10 +136,10 @@ function rehash(hash: number): number {
   return (h ^ (h >>> 14)) >>> 0
 }
 
-function popCount(value: number): number {
-  let v = value - ((value >>> 1) & 0x55555555)
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333)
-  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24)
+// How many of a word's eight 4-bit counters are odd: their low bits, summed into the top
+// nibble by one multiplication (eight at most, so no carry leaves it or reaches it).
+function oddCounters(word: number): number {
+  return Math.imul(word & 0x11111111, 0x11111111) >>> 28
 }
 
 function ceilingPowerOfTwo(value: number): number {

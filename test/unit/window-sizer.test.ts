@@ -152,6 +152,27 @@ describe('GhostList', () => {
     expect(list.queued).toBeLessThanOrEqual(2 * 100 + 64 + 1)
   })
 
+  it('compacts exactly when stale pairs pass 2 x limit + 64, or the consumed front passes the rest by 1,024, to the live pairs only', () => {
+    // Every key forgotten at once: nothing is pushed out, the queue holds only stale pairs.
+    const forgotten = new GhostList(100)
+    const queuedAfter = (steps: number, list: GhostList, step: (key: number) => void): number[] => {
+      const seen: number[] = []
+      for (let key = 1; key <= steps; key++) {
+        step(key)
+        seen.push(list.queued)
+      }
+      return seen
+    }
+    const stale = queuedAfter(265, forgotten, (key) => { forgotten.remember(key); forgotten.forget(key) })
+    // The 265th remembering compacts before its forget: its own pair is the one live.
+    expect(stale.slice(-2)).toEqual([264, 1])
+    // One live key at a time: each remembering pushes the last out, the front moves on.
+    const single = new GhostList(1)
+    const pushedOut = queuedAfter(1_027, single, (key) => { single.remember(key) })
+    expect(pushedOut.slice(-2)).toEqual([1_026, 1])
+    expect([single.size, single.forget(1_027), single.forget(1_026)]).toEqual([1, true, false])
+  })
+
   it('holds a bounded queue through a million rememberings', () => {
     const list = new GhostList(1000)
     for (let i = 0; i < 1_000_000; i++) {
