@@ -138,7 +138,7 @@ export class BinlogStream {
  * code or errno, or are fatal), as do zongji's halts while fetching table metadata. What is left
  * is a decoding error of one event, after which zongji goes on with the next.
  */
-function endsStream(error: Error): boolean {
+export function endsStream(error: Error): boolean {
   const { code, errno: number, fatal } = error as Error & { code?: unknown; errno?: unknown; fatal?: unknown }
   if (fatal === true || typeof code === 'string' || typeof number === 'number') return true
   return /^(Control connection unavailable|Insufficient permissions)/.test(error.message)

@@ -5,6 +5,7 @@ import type { AnyBinlogEvent } from '@vlasky/zongji'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { resolveSourceOptions } from '../../src/binlog/binlog-invalidation-source-options.js'
 import type { BinlogPosition } from '../../src/binlog/binlog-position.js'
+import { endsStream } from '../../src/binlog/binlog-stream.js'
 import { ChangeSet, type FullInvalidationReason } from '../../src/binlog/change-set.js'
 import { memoryCheckpointStore, parseCheckpoint, redisCheckpointStore, serializeCheckpoint } from '../../src/binlog/checkpoint-store.js'
 import { withDeadline } from '../../src/binlog/deadline.js'
@@ -474,6 +475,24 @@ describe('redisCheckpointStore options', () => {
     ['no key', { redis }, 'options.key must be a non-empty string; got undefined'],
   ])('refuses %s', (_, options, message) => {
     expect(() => redisCheckpointStore(options as never)).toThrow(new TypeError(message))
+  })
+})
+
+describe('endsStream: which errors of zongji end the stream', () => {
+  // mysql2 gives a server error an errno and, when it knows the number, a code; its connection
+  // errors are fatal. Anything else is one event that could not be decoded.
+  it.each([
+    ['a fatal driver error', Object.assign(new Error('Connection lost'), { fatal: true }), true],
+    ['a server error with its code', Object.assign(new Error('x'), { code: 'ER_MASTER_FATAL_ERROR_READING_BINLOG', errno: 1236 }), true],
+    ['a server error with a number mysql2 has no code for', Object.assign(new Error('x'), { errno: 4242 }), true],
+    ['a driver error with a code only', Object.assign(new Error('x'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' }), true],
+    ["zongji's halt without its control connection", new Error('Control connection unavailable: reason'), true],
+    ["zongji's halt without the rights to read table metadata", new Error('Insufficient permissions to access: app.contacts'), true],
+    ['a decoding error of one event', new Error('Unsupported type "geometry"'), false],
+    ['a message that only mentions a halt', new Error('Decoding failed: Insufficient permissions later'), false],
+    ['fatal: false, with nothing else', Object.assign(new Error('x'), { fatal: false }), false],
+  ])('%s', (_what, error, ends) => {
+    expect(endsStream(error)).toBe(ends)
   })
 })
 
