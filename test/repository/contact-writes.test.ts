@@ -111,6 +111,24 @@ describe('G-INVALIDATE-AFTER-COMMIT: ContactWrites', () => {
     expect(repository.stats().invalidations).toBe(before + 1) // tenant + 1's, once
   })
 
+  it('records a whole tenant once, taking in the IDs recorded for it before or after, and each ID once', async () => {
+    const calls: string[] = []
+    const recorder: ContactInvalidator = {
+      invalidate: (tenantId, ids) => { calls.push(`ids ${tenantId}: ${ids.join(',')}`); return Promise.resolve() },
+      invalidateTenant: (tenantId) => { calls.push(`tenant ${tenantId}`); return Promise.resolve() },
+    }
+    const writes = new ContactWrites({ db, repository: recorder })
+    await writes.execute((_trx, changes) => {
+      changes.ids(TENANT, [1])
+      changes.tenant(TENANT)
+      changes.ids(TENANT, [2])
+      changes.ids(TENANT + 1, [3, 4])
+      changes.ids(TENANT + 1, [3])
+      return Promise.resolve()
+    })
+    expect(calls.sort()).toEqual([`ids ${TENANT + 1}: 3,4`, `tenant ${TENANT}`])
+  })
+
   it('checks IDs inside the write (so a bad one rolls back), refuses recording after it, and validates options', async () => {
     const writes = new ContactWrites({ db, repository, isolationLevel: 'read committed' })
     await expect(
