@@ -2,10 +2,12 @@
 // change set, the delivery ledger, the deadline or the transaction tracker (the mutation run's
 // survivors, docs/mutation-testing.md). units.test.ts holds the broader scenarios.
 import type { AnyBinlogEvent } from '@vlasky/zongji'
+import type { Connection } from 'mysql2/promise'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { resolveSourceOptions } from '../../src/binlog/binlog-invalidation-source-options.js'
 import type { BinlogPosition } from '../../src/binlog/binlog-position.js'
 import { endsStream } from '../../src/binlog/binlog-stream.js'
+import { binlogGtidPosition, consistentPosition, snapshotPosition } from '../../src/binlog/server-checks.js'
 import { ChangeSet, type FullInvalidationReason } from '../../src/binlog/change-set.js'
 import { memoryCheckpointStore, parseCheckpoint, redisCheckpointStore, serializeCheckpoint } from '../../src/binlog/checkpoint-store.js'
 import { withDeadline } from '../../src/binlog/deadline.js'
@@ -493,6 +495,38 @@ describe('endsStream: which errors of zongji end the stream', () => {
     ['fatal: false, with nothing else', Object.assign(new Error('x'), { fatal: false }), false],
   ])('%s', (_what, error, ends) => {
     expect(endsStream(error)).toBe(ends)
+  })
+})
+
+describe('server answers the position reads refuse (a fake connection)', () => {
+  // MariaDB always answers these; a proxy, another server or a future version might not, and
+  // a position made up of nothing must not be streamed from.
+  const answering = (answers: Record<string, unknown[]>): Connection => ({
+    query: (sql: string) => Promise.resolve([Object.entries(answers).find(([start]) => sql.startsWith(start))?.[1] ?? []]),
+  }) as unknown as Connection
+  const snapshot = [{ Variable_name: 'Binlog_snapshot_file', Value: 'binlog.000002' }, { Variable_name: 'Binlog_snapshot_position', Value: '339' }]
+
+  it('no snapshot position, or one that is not a whole number', async () => {
+    for (const rows of [[], snapshot.slice(0, 1), [snapshot[0], { Variable_name: 'Binlog_snapshot_position', Value: 'x' }]]) {
+      await expect(snapshotPosition(answering({ SHOW: rows }))).rejects.toThrow(
+        new BinlogConnectionError('The server reported no binlog snapshot position'),
+      )
+    }
+    await expect(snapshotPosition(answering({ SHOW: snapshot }))).resolves.toEqual({ file: 'binlog.000002', position: 339 })
+  })
+
+  it('no GTID position at the snapshot', async () => {
+    await expect(consistentPosition(answering({ SHOW: snapshot, 'SELECT BINLOG_GTID_POS': [{ gtid: null }] }))).rejects.toThrow(
+      new BinlogConnectionError('The server gave no GTID position for binlog.000002:339'),
+    )
+    await expect(consistentPosition(answering({ SHOW: snapshot, 'SELECT BINLOG_GTID_POS': [{ gtid: ' 0-1-6 ' }] }))).resolves.toEqual({
+      gtid: '0-1-6', file: 'binlog.000002', position: 339,
+    })
+  })
+
+  it("the server's GTID position, empty when it has none", async () => {
+    await expect(binlogGtidPosition(answering({ SELECT: [{}] }))).resolves.toBe('')
+    await expect(binlogGtidPosition(answering({ SELECT: [{ gtid: '1-1-2,0-1-6' }] }))).resolves.toBe('0-1-6,1-1-2')
   })
 })
 
