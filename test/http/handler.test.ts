@@ -200,6 +200,8 @@ describe.each(BACKENDS)('G-HTTP-CONTRACT: createGetManyHandler on %s', (name) =>
       { tenantId: 1, scopes: null },
       { tenantId: 1, scopes: {} },
       { tenantId: 1, scopes: { has: 'contacts:read' } },
+      // Not an object, though it carries both fields.
+      Object.assign(() => undefined, { tenantId: 1, scopes: ['contacts:read'] }),
     ]
     for (const auth of malformed) {
       const response = await getMany({ body: { ids: [1] }, auth: auth as never, requestId: 'bad-auth' })
