@@ -51,6 +51,7 @@ export default defineConfig({
       'test/binlog/fleet.test.ts',
       'test/binlog/refusal.test.ts',
       'test/binlog/stream-start.test.ts',
+      'test/binlog/source-rules.test.ts',
       'test/binlog/visibility-race.test.ts',
       'test/redis/processes.test.ts',
       'test/redis/propagation.test.ts',

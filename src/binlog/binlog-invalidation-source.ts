@@ -179,11 +179,15 @@ class Source implements BinlogInvalidationSource, SessionHost {
 
   start(): Promise<void> {
     if (this.#closed) return Promise.reject(new BinlogSourceClosedError())
-    this.#starting ??= this.#start().catch(async (error: unknown) => {
-      this.#starting = undefined
-      await this.#reset()
-      throw error
-    })
+    if (this.#starting === undefined) {
+      this.#starting = this.#start().catch(async (error: unknown) => {
+        this.#starting = undefined
+        await this.#reset()
+        throw error
+      })
+      // Only now does #starting say so: 'starting' while the lease is being acquired, too.
+      this.changed()
+    }
     return this.#starting
   }
 
@@ -292,7 +296,6 @@ class Source implements BinlogInvalidationSource, SessionHost {
   // --- lifecycle ---
 
   async #start(): Promise<void> {
-    this.changed()
     const lease = this.#lease
     if (lease !== undefined) {
       let acquired: boolean
@@ -301,9 +304,12 @@ class Source implements BinlogInvalidationSource, SessionHost {
       } catch (error) {
         throw new BinlogConnectionError('Redis neither granted nor refused the lease', error)
       }
+      // A standby refuses an unsafe server too: it may have to take over at any time.
+      if (!acquired) await checkServerOnce(this.options).catch((error: unknown) => { throw startError(error) })
+      // close() may have come meanwhile: a closed source neither streams nor stands by
+      // (start()'s failure path gives a granted lease back).
+      if (this.#closed) throw new BinlogSourceClosedError()
       if (!acquired) {
-        // A standby refuses an unsafe server too: it may have to take over at any time.
-        await checkServerOnce(this.options).catch((error: unknown) => { throw startError(error) })
         this.#role = 'standby'
         this.#startTimers()
         this.changed()
@@ -320,16 +326,20 @@ class Source implements BinlogInvalidationSource, SessionHost {
   /**
    * Runs sessions one after the other while this generation lasts: each resumes from the
    * latest delivered position (or the store's checkpoint), and a failed one is restarted after
-   * `restartDelay`, doubled up to 20 times after each failure.
+   * `restartDelay`, doubled up to 20 times after each failure. `first` is `start()`'s promise,
+   * settled by the first session: resolved once it caught up, rejected if it failed; if the
+   * generation ends first (a step-down or `close()`), resolved when standing by, as `start()`
+   * documents, and rejected as closed otherwise.
    */
   async #run(generation: number, first: { resolve: () => void; reject: (error: unknown) => void } | undefined): Promise<void> {
     let pending = first
     let delay = this.options.restartDelay
     while (generation === this.#generation) {
       let session: BinlogSession | undefined
+      let reason: unknown
       try {
         const from = this.#delivered ?? await withDeadline(this.options.checkpoint.load(), this.options.connectTimeout, 'loading the checkpoint')
-        if (generation !== this.#generation) return
+        if (generation !== this.#generation) break
         session = new BinlogSession(this, from)
         this.#session = session
         this.changed()
@@ -337,16 +347,19 @@ class Source implements BinlogInvalidationSource, SessionHost {
         delay = this.options.restartDelay
         pending?.resolve()
         pending = undefined
-        this.#lastError = await session.ended
+        reason = await session.ended
       } catch (error) {
         session?.stop()
-        this.#lastError = error
-        if (pending !== undefined) {
+        if (pending !== undefined && generation === this.#generation) {
+          this.#lastError = error
           pending.reject(startError(error))
           return
         }
+        reason = error
       }
-      if (generation !== this.#generation) return
+      // Stopped by a step-down or close(), which said why themselves (`lastError`).
+      if (generation !== this.#generation) break
+      this.#lastError = reason
       this.counters.restarts++
       this.changed()
       if (restartChannel.hasSubscribers) {
@@ -362,6 +375,9 @@ class Source implements BinlogInvalidationSource, SessionHost {
       this.#wakeLoop = undefined
       delay = Math.min(delay * 2, this.options.restartDelay * 20)
     }
+    if (pending === undefined) return
+    if (this.#isStandby()) pending.resolve()
+    else pending.reject(new BinlogSourceClosedError())
   }
 
   #startTimers(): void {
@@ -414,10 +430,10 @@ class Source implements BinlogInvalidationSource, SessionHost {
     return this.#role === 'standby' && !this.#closed
   }
 
-  // Took the lease over: resume from what the last holder saved, not from our memory.
+  // Took the lease over: resume from what the last holder saved, not from our memory (a
+  // standby remembers no delivered position: #stepDown forgot it).
   #activate(): void {
     this.#role = 'active'
-    this.#delivered = undefined
     this.#saved = undefined
     this.changed()
     void this.#run(++this.#generation, undefined)

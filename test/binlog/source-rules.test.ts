@@ -1,0 +1,313 @@
+// The binlog source's own rules, in this process, on a private MariaDB and the real Redis: its
+// face as a bus (refusals after close, subscriber checks), its counters and state events, its
+// restarts (the delay doubling up to 20 times restartDelay while sessions keep failing), the
+// checkpoint store refusing (fenced) or failing, and the lease: a standby taking over when the
+// active source closes, an active source stepping down when its lease is taken. fleet.test.ts
+// proves the same lease in child processes, where a mutation run cannot see the coverage.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { InvalidationSubscriber } from '../../src/index.js'
+import {
+  BINLOG_CHANNELS,
+  BinlogConnectionError,
+  BinlogSourceClosedError,
+  createBinlogInvalidationSource,
+  memoryCheckpointStore,
+  type BinlogInvalidationSource,
+  type BinlogInvalidationSourceOptions,
+  type BinlogRestartEvent,
+  type BinlogStateEvent,
+  type CheckpointStore,
+} from '../../src/binlog/index.js'
+import { REDIS_URL } from '../helpers/env.js'
+import { eventually } from '../redis/helpers/clock.js'
+import { recordChannel } from '../redis/helpers/record-channel.js'
+import { delivered, openBinlogRig, type BinlogRig } from './helpers/binlog-rig.js'
+
+let rig: BinlogRig
+let redis: Redis
+const opened: BinlogInvalidationSource[] = []
+let counter = 0
+
+beforeAll(async () => {
+  rig = await openBinlogRig('source-rules')
+  await rig.seed([[1, 1], [1, 2]])
+  redis = new Redis(REDIS_URL)
+})
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((source) => source.close()))
+})
+
+afterAll(async () => {
+  ;(redis as Redis | undefined)?.disconnect()
+  await (rig as BinlogRig | undefined)?.close()
+})
+
+const quiet = { invalidate: () => Promise.resolve(), invalidateTenant: () => Promise.resolve(), invalidateAll: () => Promise.resolve() }
+
+function source(overrides: Partial<BinlogInvalidationSourceOptions> = {}): BinlogInvalidationSource {
+  const created = createBinlogInvalidationSource({
+    connection: rig.tailer,
+    serverId: 4711 + ++counter,
+    table: 'contacts',
+    connectTimeout: 3_000,
+    statusInterval: 20,
+    checkpointInterval: 20,
+    restartDelay: 10,
+    ...overrides,
+  })
+  opened.push(created)
+  return created
+}
+
+function leaseKey(): string {
+  return `binlog-source-rules:${process.pid}:${++counter}`
+}
+
+describe('the source as a bus, rule by rule', () => {
+  it('refuses a subscriber without both methods, word for word', () => {
+    const bus = source()
+    for (const subscriber of [{ onInvalidation: () => undefined }, { onTrustChange: () => undefined }, {}]) {
+      expect(() => bus.subscribe(subscriber as unknown as InvalidationSubscriber)).toThrow(
+        new TypeError('subscriber must have onInvalidation() and onTrustChange() methods'),
+      )
+    }
+    expect(bus.stats().subscribers).toBe(0)
+  })
+
+  it('tells a subscriber its health at once, delivers until it unsubscribes, and refuses everything once closed', async () => {
+    const bus = source()
+    const heard: unknown[] = []
+    const trust: boolean[] = []
+    const unsubscribe = bus.subscribe({ onInvalidation: (message) => { heard.push(message) }, onTrustChange: (t) => { trust.push(t) } })
+    expect(trust).toEqual([false])
+    await bus.publish({ kind: 'ids', tenantId: 1, ids: [1] })
+    unsubscribe()
+    await bus.publish({ kind: 'ids', tenantId: 1, ids: [2] })
+    expect(heard).toEqual([{ kind: 'ids', tenantId: 1, ids: [1] }])
+    expect(bus.stats().subscribers).toBe(0)
+
+    await bus.close()
+    await expect(bus.publish({ kind: 'all' })).rejects.toThrow(BinlogSourceClosedError)
+    expect(() => bus.subscribe({ onInvalidation: () => undefined, onTrustChange: () => undefined })).toThrow(BinlogSourceClosedError)
+    await expect(bus.start()).rejects.toThrow(BinlogSourceClosedError)
+    expect(bus.stats().state).toBe('closed')
+  })
+
+  it('closed while starting: start() rejects as closed, neither streaming nor standing by, nor waiting for ever', async () => {
+    // No lease (closed while loading the checkpoint), a free lease (closed while Redis grants
+    // it), a lease held by another (closed while the standby checks the server).
+    const held = leaseKey()
+    await redis.set(held, '999:someone-else', 'PX', 30_000)
+    for (const lease of [undefined, { redis, key: leaseKey(), ttl: 300 }, { redis, key: held, ttl: 300 }]) {
+      const tailer = source({ target: quiet, ...(lease === undefined ? {} : { lease }) })
+      const starting = tailer.start()
+      await tailer.close()
+      await expect(starting).rejects.toThrow(BinlogSourceClosedError)
+      expect(tailer.stats()).toMatchObject({ state: 'closed', role: 'none', healthy: false })
+    }
+    expect(await redis.get(held)).toBe('999:someone-else')
+    await redis.del(held)
+
+    // Closed while its first session catches up (from the state event, synchronously).
+    const tailer = source({ target: quiet })
+    const states = recordChannel<BinlogStateEvent>(BINLOG_CHANNELS.state)
+    const closeWhenCatchingUp = (event: BinlogStateEvent): void => {
+      if (event.source === tailer.stats().id && event.state === 'catching-up') void tailer.close()
+    }
+    const listener = (event: unknown): void => { closeWhenCatchingUp(event as BinlogStateEvent) }
+    subscribe(BINLOG_CHANNELS.state, listener)
+    try {
+      await expect(tailer.start()).rejects.toThrow(BinlogSourceClosedError)
+    } finally {
+      unsubscribe(BINLOG_CHANNELS.state, listener)
+      states.stop()
+    }
+    expect(states.events.filter((event) => event.source === tailer.stats().id).map((event) => event.state)).toEqual(['starting', 'catching-up', 'closed'])
+  })
+})
+
+describe('counters and state events', () => {
+  it('counts each phase of an invalidation, and says each state once, in order', async () => {
+    const states = recordChannel<BinlogStateEvent>(BINLOG_CHANNELS.state)
+    try {
+      const tailer = source({ target: quiet })
+      const trust: boolean[] = []
+      tailer.subscribe({ onInvalidation: () => undefined, onTrustChange: (t) => { trust.push(t) } })
+      const starting = tailer.start()
+      expect(tailer.stats().state).toBe('starting')
+      await starting
+      const gtid = await rig.write("UPDATE contacts SET first_name = 'v1' WHERE tenant_id = 1 AND id = 1")
+      await delivered(tailer, gtid)
+      // The gap's one full invalidation, then the row's: once at its event, once seen visible.
+      expect(tailer.stats()).toMatchObject({ invalidations: 3, visibleInvalidations: 1, fullInvalidations: 1, deliveryErrors: 0 })
+      await tailer.close()
+      const mine = states.events.filter((event) => event.source === tailer.stats().id)
+      expect(mine.map((event) => [event.state, event.healthy, event.cause])).toEqual([
+        ['starting', false, undefined],
+        ['catching-up', false, undefined],
+        ['streaming', true, undefined],
+        ['closed', false, undefined],
+      ])
+      // Told only when its health changes: unhealthy at once, healthy once streaming, closed.
+      expect(trust).toEqual([false, true, false])
+    } finally {
+      states.stop()
+    }
+  })
+
+  it("a target that fails: counted, the session ends ('down', with the error as cause), restarts double their delay up to 20 times restartDelay, and the first session that catches up resets it", async () => {
+    let failing = false
+    const failure = new Error('the target is down')
+    const target = { ...quiet, invalidate: () => (failing ? Promise.reject(failure) : Promise.resolve()) }
+    const tailer = source({ target, restartDelay: 5 })
+    const restarts = recordChannel<BinlogRestartEvent>(BINLOG_CHANNELS.restart)
+    const states = recordChannel<BinlogStateEvent>(BINLOG_CHANNELS.state)
+    try {
+      await tailer.start()
+      failing = true
+      // Every new session re-reads this write from the last delivered position and fails again.
+      await rig.write("UPDATE contacts SET first_name = 'v2' WHERE tenant_id = 1 AND id = 2")
+      const mine = (): BinlogRestartEvent[] => restarts.events.filter((event) => event.source === tailer.stats().id)
+      await eventually('seven restarts', () => mine().length >= 7)
+      expect(mine().slice(0, 7).map((event) => event.delayMs)).toEqual([5, 10, 20, 40, 80, 100, 100])
+      expect(mine()[0]?.error).toBe(failure)
+      expect(tailer.stats().deliveryErrors).toBeGreaterThanOrEqual(7)
+      const down = states.events.find((event) => event.source === tailer.stats().id && event.state === 'down')
+      expect(down).toMatchObject({ healthy: false, cause: failure })
+
+      failing = false
+      await eventually('streaming again', () => tailer.stats().state === 'streaming')
+      failing = true
+      const before = mine().length
+      await rig.write("UPDATE contacts SET first_name = 'v3' WHERE tenant_id = 1 AND id = 2")
+      await eventually('the next restart', () => mine().length > before)
+      expect(mine()[before]?.delayMs).toBe(5)
+      failing = false
+      // Only 'down' carries a cause; the restarts' other states do not, the last error known or not.
+      const others = states.events.filter((event) => event.source === tailer.stats().id && event.state !== 'down')
+      expect(others.map((event) => event.state)).toContain('catching-up')
+      expect(others.every((event) => event.cause === undefined)).toBe(true)
+    } finally {
+      restarts.stop()
+      states.stop()
+    }
+  })
+})
+
+describe('the checkpoint store', () => {
+  it('a store that refuses the token (fenced): counted, and the source steps down, healthy no more', async () => {
+    const announced: boolean[] = []
+    const store: CheckpointStore = { load: () => Promise.resolve(undefined), save: () => Promise.resolve(false) }
+    const tailer = source({ target: quiet, checkpoint: store, announce: { announceSourceStatus: ({ healthy }) => { announced.push(healthy); return Promise.resolve() } } })
+    await tailer.start()
+    await eventually('fenced', () => tailer.stats().fenced === 1)
+    expect(tailer.stats()).toMatchObject({ role: 'standby', state: 'standby', healthy: false, lastError: 'fenced', checkpointSaves: 0 })
+    expect(announced.at(-1)).toBe(false)
+    // Standing by, it announces nothing more (statusInterval is 20 ms).
+    const count = announced.length
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(announced).toHaveLength(count)
+  })
+
+  it('a store that fails: counted and kept as the last error; the source goes on', async () => {
+    const failure = new Error('the store is down')
+    const store: CheckpointStore = { load: () => Promise.resolve(undefined), save: () => Promise.reject(failure) }
+    const tailer = source({ target: quiet, checkpoint: store })
+    await tailer.start()
+    await eventually('a failed save', () => tailer.stats().checkpointErrors >= 1)
+    expect(tailer.stats()).toMatchObject({ role: 'active', state: 'streaming', lastError: failure, checkpointSaves: 0 })
+  })
+
+  it('a store that cannot be read: start() rejects, the source back to idle', async () => {
+    const failure = new Error('cannot load')
+    const tailer = source({ target: quiet, checkpoint: { load: () => Promise.reject(failure), save: () => Promise.resolve(true) } })
+    const error = await tailer.start().then(() => undefined, (e: unknown) => e)
+    expect(error).toBeInstanceOf(BinlogConnectionError)
+    expect(error).toMatchObject({ message: 'Starting the binlog stream failed', cause: failure })
+    expect(tailer.stats()).toMatchObject({ state: 'idle', role: 'none', healthy: false })
+  })
+})
+
+describe('G-BINLOG-LEASE: the lease, in one process', () => {
+  it('closing: an active source saves its last delivered position and announces itself unhealthy; a standby says nothing', async () => {
+    const key = leaseKey()
+    const saved: string[] = []
+    const store: CheckpointStore = { load: () => Promise.resolve(undefined), save: (checkpoint) => { saved.push(checkpoint.gtid); return Promise.resolve(true) } }
+    const announcements: string[] = []
+    const announcer = (name: string) => ({ announceSourceStatus: ({ healthy }: { healthy: boolean }) => { announcements.push(`${name} ${healthy}`); return Promise.resolve() } })
+    // No periodic save and no periodic announcement within the test: only close() can make them.
+    const slow = { checkpointInterval: 60_000, statusInterval: 60_000 }
+    const lease = { redis, key, ttl: 300 }
+    const a = source({ target: quiet, checkpoint: store, lease, announce: announcer('a'), ...slow })
+    const b = source({ target: quiet, checkpoint: store, lease, announce: announcer('b'), ...slow })
+    await a.start()
+    await b.start()
+    const gtid = await rig.write("UPDATE contacts SET first_name = 'c1' WHERE tenant_id = 1 AND id = 1")
+    await delivered(a, gtid)
+    expect(saved).toEqual([])
+    await b.close()
+    expect(announcements.filter((line) => line.startsWith('b'))).toEqual([])
+    await a.close()
+    expect(saved).toEqual([gtid])
+    expect(announcements.at(-1)).toBe('a false')
+  })
+
+
+  it('one active, one standing by; the standby takes over from the saved checkpoint when the active closes', async () => {
+    const key = leaseKey()
+    const store = memoryCheckpointStore()
+    const lease = { redis, key, ttl: 300 }
+    const heard: string[] = []
+    const recording = (name: string) => ({
+      ...quiet,
+      invalidate: (tenantId: number, ids: readonly number[]) => { heard.push(`${name} ${tenantId}:${ids.join(',')}`); return Promise.resolve() },
+    })
+    const a = source({ target: recording('a'), checkpoint: store, lease })
+    const b = source({ target: recording('b'), checkpoint: store, lease })
+    const starting = a.start()
+    expect(a.stats().state).toBe('starting') // while Redis grants the lease
+    await starting
+    await b.start()
+    expect(a.stats()).toMatchObject({ role: 'active', state: 'streaming' })
+    expect(a.stats().fencingToken).toBeGreaterThan(0)
+    expect(b.stats()).toMatchObject({ role: 'standby', state: 'standby', healthy: false })
+    const first = await rig.write("UPDATE contacts SET first_name = 'w1' WHERE tenant_id = 1 AND id = 1")
+    await delivered(a, first)
+    await eventually('the checkpoint saved', () => a.stats().saved?.gtid === a.stats().delivered?.gtid)
+
+    await a.close()
+    await eventually('b active', () => b.stats().state === 'streaming', 5_000)
+    expect(b.stats().fencingToken).toBeGreaterThan(0)
+    expect(b.stats().gaps).toBe(0) // resumed from a's checkpoint, no full invalidation
+    const second = await rig.write("UPDATE contacts SET first_name = 'w2' WHERE tenant_id = 1 AND id = 2")
+    await delivered(b, second)
+    expect(heard).toContain('a 1:1')
+    expect(heard).toContain('b 1:2')
+    expect(heard).not.toContain('b 1:1')
+  })
+
+  it('an active source whose lease another takes steps down (lease-lost) and stands by', async () => {
+    const key = leaseKey()
+    const announced: boolean[] = []
+    const tailer = source({
+      target: quiet,
+      lease: { redis, key, ttl: 300 },
+      announce: { announceSourceStatus: ({ healthy }) => { announced.push(healthy); return Promise.resolve() } },
+    })
+    await tailer.start()
+    expect(tailer.stats().role).toBe('active')
+    // Someone else's lease, for longer than ours.
+    await redis.set(key, `999:someone-else`, 'PX', 30_000)
+    await eventually('stepped down', () => tailer.stats().role === 'standby', 5_000)
+    expect(tailer.stats()).toMatchObject({ state: 'standby', healthy: false, lastError: 'lease-lost' })
+    expect(announced.at(-1)).toBe(false)
+    // A standby announces nothing, every statusInterval (20 ms) as before.
+    const count = announced.length
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(announced).toHaveLength(count)
+    await redis.del(key, `${key}:token`)
+  })
+})
