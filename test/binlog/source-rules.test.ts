@@ -6,6 +6,7 @@
 // proves the same lease in child processes, where a mutation run cannot see the coverage.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { Redis } from 'ioredis'
+import type { RowDataPacket } from 'mysql2/promise'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { InvalidationSubscriber } from '../../src/index.js'
 import {
@@ -309,5 +310,54 @@ describe('G-BINLOG-LEASE: the lease, in one process', () => {
     await new Promise((resolve) => setTimeout(resolve, 200))
     expect(announced).toHaveLength(count)
     await redis.del(key, `${key}:token`)
+  })
+})
+
+describe('G-BINLOG-LIVENESS: the session, idle and paused', () => {
+  it('idle after a write: streaming, lag 0, heartbeats and probes counted, never behind', async () => {
+    const states = recordChannel<BinlogStateEvent>(BINLOG_CHANNELS.state)
+    try {
+      const tailer = source({ target: quiet, heartbeatInterval: 20, lagProbeInterval: 10, maxLag: 100 })
+      await tailer.start()
+      const gtid = await rig.write("UPDATE contacts SET first_name = 'i1' WHERE tenant_id = 1 AND id = 1")
+      await delivered(tailer, gtid)
+      // Five times maxLag with nothing to stream: the stream stands exactly at every probe's
+      // snapshot, which counts as reached.
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      const stats = tailer.stats()
+      expect(stats).toMatchObject({ state: 'streaming', healthy: true, lagMs: 0, stalls: 0 })
+      expect(stats.heartbeats).toBeGreaterThan(0)
+      expect(stats.probes).toBeGreaterThan(0)
+      expect(states.events.filter((event) => event.source === stats.id).map((event) => event.state)).not.toContain('behind')
+    } finally {
+      states.stop()
+    }
+  })
+
+  it('a pause of this process past stallTimeout, with heartbeats waiting in the socket, is not a stall', async () => {
+    const tailer = source({ target: quiet, heartbeatInterval: 20, stallTimeout: 150, maxLag: 10_000 })
+    await tailer.start()
+    // The event loop blocked for twice stallTimeout: when it resumes, the watchdog's timer
+    // fires first, but the heartbeats already received are read before it decides.
+    const until = performance.now() + 300
+    while (performance.now() < until) { /* blocking on purpose */ }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(tailer.stats()).toMatchObject({ stalls: 0, restarts: 0, state: 'streaming' })
+  })
+
+  it("the source's own connection killed by the server: the session ends and restarts, nothing thrown", async () => {
+    const connections = async (): Promise<number[]> => {
+      const [rows] = await rig.admin.query<RowDataPacket[]>('SELECT id FROM information_schema.PROCESSLIST WHERE user = ? ORDER BY id', [rig.tailer.user])
+      return rows.map((row) => Number(row.id))
+    }
+    const before = new Set(await connections())
+    const tailer = source({ target: quiet, lagProbeInterval: 60_000 })
+    await tailer.start()
+    // The session connects before zongji opens its own two (metadata and dump): the first new id.
+    const ours = (await connections()).find((id) => !before.has(id))
+    expect(ours).toBeDefined()
+    await rig.admin.query(`KILL ${String(ours)}`)
+    await eventually('restarted', () => tailer.stats().restarts >= 1 && tailer.stats().state === 'streaming', 10_000)
+    expect(tailer.stats().lastError).toMatchObject({ fatal: true })
   })
 })
