@@ -345,13 +345,14 @@ describe('G-BINLOG-LIVENESS: the session, idle and paused', () => {
     expect(tailer.stats()).toMatchObject({ stalls: 0, restarts: 0, state: 'streaming' })
   })
 
-  it("the source's own connection killed by the server: the session ends and restarts, nothing thrown", async () => {
+  it("the source's own connection, then the dump's, killed by the server: each ends the session, which restarts; nothing thrown", async () => {
     const connections = async (): Promise<number[]> => {
       const [rows] = await rig.admin.query<RowDataPacket[]>('SELECT id FROM information_schema.PROCESSLIST WHERE user = ? ORDER BY id', [rig.tailer.user])
       return rows.map((row) => Number(row.id))
     }
     const before = new Set(await connections())
-    const tailer = source({ target: quiet, lagProbeInterval: 60_000 })
+    // No probe and no stall within the test: only the killed connections can end a session.
+    const tailer = source({ target: quiet, lagProbeInterval: 60_000, stallTimeout: 60_000 })
     await tailer.start()
     // The session connects before zongji opens its own two (metadata and dump): the first new id.
     const ours = (await connections()).find((id) => !before.has(id))
@@ -359,5 +360,12 @@ describe('G-BINLOG-LIVENESS: the session, idle and paused', () => {
     await rig.admin.query(`KILL ${String(ours)}`)
     await eventually('restarted', () => tailer.stats().restarts >= 1 && tailer.stats().state === 'streaming', 10_000)
     expect(tailer.stats().lastError).toMatchObject({ fatal: true })
+
+    // The dump's connection killed: the stream reports its failure, the session ends and restarts.
+    const [dumps] = await rig.admin.query<RowDataPacket[]>("SELECT id FROM information_schema.PROCESSLIST WHERE command = 'Binlog Dump'")
+    expect(dumps).toHaveLength(1)
+    const restarts = tailer.stats().restarts
+    await rig.admin.query(`KILL ${Number(dumps[0]?.id)}`)
+    await eventually('restarted again', () => tailer.stats().restarts > restarts && tailer.stats().state === 'streaming', 10_000)
   })
 })
