@@ -234,6 +234,38 @@ describe('the checkpoint store', () => {
 })
 
 describe('G-BINLOG-LEASE: the lease, in one process', () => {
+  it('start() twice: the same promise; an active source announces its health every statusInterval and keeps its lease past its ttl', async () => {
+    const announced: boolean[] = []
+    const tailer = source({
+      target: quiet,
+      lease: { redis, key: leaseKey(), ttl: 100 },
+      announce: { announceSourceStatus: ({ healthy }) => { announced.push(healthy); return Promise.resolve() } },
+    })
+    const first = tailer.start()
+    expect(tailer.start()).toBe(first)
+    await first
+    const before = announced.length
+    // Ten times the ttl (renewed every ttl / 3), twenty statusIntervals.
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    expect(tailer.stats()).toMatchObject({ role: 'active', state: 'streaming', lastError: undefined })
+    expect(announced.length - before).toBeGreaterThanOrEqual(10)
+    expect(announced.slice(before).every((healthy) => healthy)).toBe(true)
+  })
+
+  it('Redis failing while the lease is asked for: start() rejects (transient), the source back to idle', async () => {
+    const offline = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 })
+    try {
+      const tailer = source({ target: quiet, lease: { redis: offline, key: leaseKey(), ttl: 300 } })
+      const error = await tailer.start().then(() => undefined, (e: unknown) => e)
+      expect(error).toBeInstanceOf(BinlogConnectionError)
+      expect(error).toMatchObject({ message: 'Redis neither granted nor refused the lease', transient: true })
+      expect((error as BinlogConnectionError).cause).toBeInstanceOf(Error)
+      expect(tailer.stats()).toMatchObject({ state: 'idle', role: 'none' })
+    } finally {
+      offline.disconnect()
+    }
+  })
+
   it('closing: an active source saves its last delivered position and announces itself unhealthy; a standby says nothing', async () => {
     const key = leaseKey()
     const saved: string[] = []
