@@ -23,6 +23,7 @@ import {
   type CheckpointStore,
 } from '../../src/binlog/index.js'
 import { REDIS_URL } from '../helpers/env.js'
+import { startMysqlWireProxy } from '../helpers/mysql-wire-proxy.js'
 import { eventually } from '../redis/helpers/clock.js'
 import { recordChannel } from '../redis/helpers/record-channel.js'
 import { delivered, openBinlogRig, type BinlogRig } from './helpers/binlog-rig.js'
@@ -400,5 +401,55 @@ describe('G-BINLOG-LIVENESS: the session, idle and paused', () => {
     const restarts = tailer.stats().restarts
     await rig.admin.query(`KILL ${Number(dumps[0]?.id)}`)
     await eventually('restarted again', () => tailer.stats().restarts > restarts && tailer.stats().state === 'streaming', 10_000)
+  })
+
+  it("a stream held behind a probe's snapshot: 'behind' after maxLag with its lag growing, then streaming again once it caught up", async () => {
+    // The wire proxy holds what the server sends on the dump's connection (the one whose client
+    // sent COM_BINLOG_DUMP, 0x12, or its GTID form, 0x1e) while `holding`; the next chunk after
+    // (a heartbeat at most 20 ms later) carries everything held.
+    const dumps = new Set<number>()
+    let holding = false
+    let held: Buffer[] = []
+    const proxy = await startMysqlWireProxy(
+      { host: '127.0.0.1', port: rig.server.port },
+      (chunk, _commands, connection) => {
+        if (chunk[4] === 0x12 || chunk[4] === 0x1e) dumps.add(connection)
+        return chunk
+      },
+      (chunk, connection) => {
+        if (!dumps.has(connection)) return chunk
+        if (holding) {
+          held.push(chunk)
+          return Buffer.alloc(0)
+        }
+        const out = Buffer.concat([...held, chunk])
+        held = []
+        return out
+      },
+    )
+    try {
+      const tailer = source({ target: quiet, connection: { ...rig.tailer, port: proxy.port }, heartbeatInterval: 20, lagProbeInterval: 10, maxLag: 150, stallTimeout: 10_000 })
+      await tailer.start()
+      expect(dumps.size).toBe(1)
+      holding = true
+      const wroteAt = performance.now()
+      const gtid = await rig.write("UPDATE contacts SET first_name = 'b1' WHERE tenant_id = 1 AND id = 2")
+      await eventually('behind', () => tailer.stats().state === 'behind', 5_000)
+      const behind = tailer.stats()
+      expect(behind.healthy).toBe(false)
+      expect(behind.lagMs).toBeGreaterThanOrEqual(150)
+      // Counted from the probe that first saw the write (which may have started a moment before
+      // it): never more than the time since the write, give or take that probe.
+      expect(behind.lagMs).toBeLessThan(performance.now() - wroteAt + 1_000)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(tailer.stats().lagMs).toBeGreaterThanOrEqual((behind.lagMs as number) + 50) // still growing
+      holding = false
+      await delivered(tailer, gtid)
+      await eventually('streaming again', () => tailer.stats().state === 'streaming', 5_000)
+      expect(tailer.stats().healthy).toBe(true)
+    } finally {
+      holding = false
+      await proxy.close()
+    }
   })
 })
