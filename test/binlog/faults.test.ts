@@ -197,15 +197,7 @@ describe('faults, one process', () => {
     await a.close()
     await cacheAll(a.repository)
     const last = await writeEach(30)
-    await rig.admin.query('FLUSH BINARY LOGS')
-    const [logs] = await rig.admin.query<RowDataPacket[]>('SHOW BINARY LOGS')
-    const newest = String(logs.at(-1)?.Log_name)
-    // MariaDB keeps a file until its crash-recovery checkpoint moved on, shortly after FLUSH.
-    await eventually('the binlog purged', async () => {
-      await rig.admin.query(`PURGE BINARY LOGS TO '${newest}'`)
-      const [left] = await rig.admin.query<RowDataPacket[]>('SHOW BINARY LOGS')
-      return left.length === 1
-    })
+    const newest = await rig.purgeBinlogs()
     expect((await store.load())?.file).not.toBe(newest)
     const before = gaps.events.length
     const b = instance('target', store, a.repository)

@@ -117,10 +117,10 @@ describe('the source as a bus, rule by rule', () => {
     // Closed while its first session catches up (from the state event, synchronously).
     const tailer = source({ target: quiet })
     const states = recordChannel<BinlogStateEvent>(BINLOG_CHANNELS.state)
-    const closeWhenCatchingUp = (event: BinlogStateEvent): void => {
-      if (event.source === tailer.stats().id && event.state === 'catching-up') void tailer.close()
+    const listener = (event: unknown): void => {
+      const { source: id, state } = event as BinlogStateEvent
+      if (id === tailer.stats().id && state === 'catching-up') void tailer.close()
     }
-    const listener = (event: unknown): void => { closeWhenCatchingUp(event as BinlogStateEvent) }
     subscribe(BINLOG_CHANNELS.state, listener)
     try {
       await expect(tailer.start()).rejects.toThrow(BinlogSourceClosedError)

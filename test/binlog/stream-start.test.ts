@@ -9,9 +9,7 @@ import { BinlogConnectionError } from '../../src/binlog/index.js'
 import { BinlogGapError, BinlogStream } from '../../src/binlog/binlog-stream.js'
 import type { BinlogCheckpoint } from '../../src/binlog/checkpoint-store.js'
 import { checkServer, consistentPosition, verifyCheckpoint, type ServerFacts } from '../../src/binlog/server-checks.js'
-import type { RowDataPacket } from 'mysql2/promise'
 import { startMysqlWireProxy } from '../helpers/mysql-wire-proxy.js'
-import { eventually } from '../redis/helpers/clock.js'
 import { openBinlogRig, type BinlogRig } from './helpers/binlog-rig.js'
 
 let rig: BinlogRig
@@ -29,20 +27,6 @@ afterAll(async () => {
 /** Where the server stands now, as a checkpoint of its own. */
 async function here(): Promise<BinlogCheckpoint> {
   return { serverId: facts.serverId, ...(await consistentPosition(rig.admin)) }
-}
-
-/** Starts a new binlog file and purges every older one; returns the new file's name. */
-async function purgeAllButANewFile(): Promise<string> {
-  await rig.admin.query('FLUSH BINARY LOGS')
-  const [logs] = await rig.admin.query<RowDataPacket[]>('SHOW BINARY LOGS')
-  const newest = String(logs.at(-1)?.Log_name)
-  // MariaDB keeps a file until its crash-recovery checkpoint moved on, shortly after FLUSH.
-  await eventually('the older binlog files purged', async () => {
-    await rig.admin.query('PURGE BINARY LOGS TO ?', [newest])
-    const [left] = await rig.admin.query<RowDataPacket[]>('SHOW BINARY LOGS')
-    return left.length === 1
-  })
-  return newest
 }
 
 /** Starts a stream from `gtid` and returns what `start()` rejected with (`undefined` if it started). */
@@ -82,7 +66,7 @@ describe('G-BINLOG-GAP: whether a checkpoint can be resumed from on this server'
 
   it('purged: a file older than the first the server keeps', async () => {
     const checkpoint = await here()
-    const newest = await purgeAllButANewFile()
+    const newest = await rig.purgeBinlogs()
     expect(checkpoint.file).not.toBe(newest)
     expect(await verifyCheckpoint(rig.admin, checkpoint, facts)).toBe('purged')
   })
@@ -103,7 +87,7 @@ describe("G-BINLOG-GAP: the stream's refusals when it starts", () => {
   it('a GTID in binlog files purged since: a BinlogGapError, purged', async () => {
     // Every file holding a transaction is purged: the first GTID is gone.
     await rig.seed([[1, 2]])
-    await purgeAllButANewFile()
+    await rig.purgeBinlogs()
     const error = await startError('0-1-1')
     expect(error).toMatchObject({
       name: 'BinlogGapError',

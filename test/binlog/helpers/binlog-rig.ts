@@ -31,6 +31,8 @@ export interface BinlogRig {
   reconnect(): Promise<void>
   /** Inserts rows `(tenant, id)` with `first_name = 'v0'`. */
   seed(rows: readonly (readonly [number, number])[]): Promise<void>
+  /** Starts a new binlog file and purges every older one; resolves with the new file's name. */
+  purgeBinlogs(): Promise<string>
   close(): Promise<void>
 }
 
@@ -89,6 +91,18 @@ export async function openBinlogRig(label: string, options: StartOptions = {}): 
           slice.flat(),
         )
       }
+    },
+    async purgeBinlogs() {
+      await adminConnection.query('FLUSH BINARY LOGS')
+      const [logs] = await adminConnection.query<RowDataPacket[]>('SHOW BINARY LOGS')
+      const newest = String(logs.at(-1)?.Log_name)
+      // MariaDB keeps a file until its crash-recovery checkpoint moved on, shortly after FLUSH.
+      await eventually('the older binlog files purged', async () => {
+        await adminConnection.query('PURGE BINARY LOGS TO ?', [newest])
+        const [left] = await adminConnection.query<RowDataPacket[]>('SHOW BINARY LOGS')
+        return left.length === 1
+      })
+      return newest
     },
     async close() {
       await Promise.all(databases.map((db) => db.destroy().catch(() => undefined)))
