@@ -22,6 +22,7 @@ export const SERVER_FREE_FILES: readonly string[] = [
   'test/bench/trace-replay.test.ts',
   'test/bench/uniform-scan.test.ts',
   'test/bench/zipf-sampler.test.ts',
+  'test/binlog/session-rules.test.ts',
   'test/binlog/unit-rules.test.ts',
   'test/binlog/units.test.ts',
   'test/http/id-rules.test.ts',

@@ -382,8 +382,8 @@ export class BinlogSession {
     return oldest !== undefined && now - oldest.arrivedAt > this.#options.maxLag
   }
 
+  // Once per session: only the stream that started (the last #startStream) starts it.
   #startWatchdog(): void {
-    if (this.#watchdog !== undefined) return
     const { stallTimeout, maxLag } = this.#options
     const every = Math.max(10, Math.min(Math.floor(stallTimeout / 4), Math.floor(maxLag / 4), 250))
     this.#watchdog = setInterval(() => { this.#watch() }, every)
