@@ -228,7 +228,7 @@ afterEach(() => {
   vi.clearAllMocks()
 })
 
-describe('BinlogSession: connecting and starting', () => {
+describe('G-BINLOG-GAP: BinlogSession: connecting and starting', () => {
   it('a session stopped while connecting closes the connection when it arrives, and checks nothing', async () => {
     const connecting = deferred<FakeControl>()
     vi.mocked(createConnection).mockReturnValueOnce(connecting.promise as never)
@@ -469,7 +469,7 @@ describe('BinlogSession: connecting and starting', () => {
   })
 })
 
-describe('BinlogSession: what it counts and delivers', () => {
+describe('G-BINLOG-FRESH: BinlogSession: what it counts and delivers', () => {
   it('counts events, transactions, widened tenants, undecodable events and heartbeats', async () => {
     const rig = openSession(undefined, { autoSettle: true })
     await settle()
@@ -561,7 +561,7 @@ describe('BinlogSession: what it counts and delivers', () => {
   })
 })
 
-describe('BinlogSession: probes and lag', () => {
+describe('G-BINLOG-LIVENESS: BinlogSession: probes and lag', () => {
   it('probes every lagProbeInterval while no commit waits; a commit wakes the probe loop at once', async () => {
     const rig = openSession(undefined, { autoSettle: true })
     await settle()
@@ -681,7 +681,7 @@ describe('BinlogSession: probes and lag', () => {
   })
 })
 
-describe('BinlogSession: stalls and ends', () => {
+describe('G-BINLOG-LIVENESS: BinlogSession: stalls and ends', () => {
   it('no event for more than stallTimeout ends the session in words, counted as a stall', async () => {
     const rig = openSession(undefined, { autoSettle: true })
     await settle()
