@@ -111,7 +111,9 @@ export function requiredMethodsOption<Options extends object, Name extends keyof
   const value: unknown = options[name]
   if (!hasMethods(value, methods)) {
     const list = methods.map((method) => `${method}()`)
-    const described = list.length === 1 ? `a ${list[0] as string} method` : `${list.slice(0, -1).join(', ')} and ${list.at(-1) as string} methods`
+    const first = list[0] as string
+    // Method names start lower-case: the article only looks at the letter.
+    const described = list.length === 1 ? `${/^[aeiou]/.test(first) ? 'an' : 'a'} ${first} method` : `${list.slice(0, -1).join(', ')} and ${list.at(-1) as string} methods`
     throw new TypeError(`options.${name} must have ${described}${kind === undefined ? '' : ` (${kind})`}`)
   }
   return value as NonNullable<Options[Name]>

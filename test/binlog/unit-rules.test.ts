@@ -403,7 +403,7 @@ describe('resolveSourceOptions, rule by rule', () => {
     ['a stall timeout equal to the heartbeat', { ...valid, stallTimeout: 500 }, 'options.stallTimeout must exceed options.heartbeatInterval (500); got 500'],
     ['a maximum lag equal to the heartbeat', { ...valid, maxLag: 500 }, 'options.maxLag must exceed options.heartbeatInterval (500); got 500'],
     ['a target missing a method', { ...valid, target: { invalidate() {}, invalidateTenant() {} } }, 'options.target must have invalidate(), invalidateTenant() and invalidateAll() methods'],
-    ['an announcer that is no bus', { ...valid, announce: {} }, 'options.announce must have a announceSourceStatus() method (a Redis invalidation bus)'],
+    ['an announcer that is no bus', { ...valid, announce: {} }, 'options.announce must have an announceSourceStatus() method (a Redis invalidation bus)'],
     ['a checkpoint store without save', { ...valid, checkpoint: { load() {} } }, 'options.checkpoint must have load() and save() methods'],
     ['a restart delay past a twentieth of the longest timer', { ...valid, restartDelay: 107_374_183 }, 'options.restartDelay must be an integer from 1 to 107374182; got 107374183'],
     ['a table that is not a string', { ...valid, table: 5 }, 'options.table must be a string; got 5'],

@@ -99,6 +99,7 @@ describe('option checks, rule by rule', () => {
   it('names every method an option lacks, in a sentence', () => {
     const check = (methods: string[]): unknown => requiredMethodsOption({ bus: {} }, 'bus', methods)
     expect(() => check(['get'])).toThrow(new TypeError('options.bus must have a get() method'))
+    expect(() => check(['invalidate'])).toThrow(new TypeError('options.bus must have an invalidate() method'))
     expect(() => check(['get', 'set'])).toThrow(new TypeError('options.bus must have get() and set() methods'))
     expect(() => check(['get', 'set', 'del'])).toThrow(new TypeError('options.bus must have get(), set() and del() methods'))
   })
