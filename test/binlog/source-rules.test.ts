@@ -324,6 +324,32 @@ describe('G-BINLOG-LEASE: the lease, in one process', () => {
     expect(heard).not.toContain('b 1:1')
   })
 
+  it('a standby whose Redis fails never takes an error for the lease: it stays standing by', async () => {
+    const key = leaseKey()
+    await redis.set(key, '999:someone-else', 'PX', 30_000)
+    const own = new Redis(REDIS_URL)
+    const tailer = source({ target: quiet, lease: { redis: own, key, ttl: 60 } })
+    await tailer.start()
+    expect(tailer.stats().role).toBe('standby')
+    own.disconnect() // every command of the standby's lease now fails
+    await redis.del(key) // the lease is free: a working standby would take it within ttl / 3
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    expect(tailer.stats()).toMatchObject({ role: 'standby', state: 'standby' })
+  })
+
+  it('an active source steps down on the renewal that finds its lease taken, not at its next status tick', async () => {
+    // The status tick, which also steps down once the lease ran out by the source's own clock,
+    // comes only every 30 s here: the step-down within seconds is the renewal's.
+    const key = leaseKey()
+    const tailer = source({ target: quiet, lease: { redis, key, ttl: 300 }, statusInterval: 30_000 })
+    await tailer.start()
+    expect(tailer.stats().role).toBe('active')
+    await redis.set(key, '999:someone-else', 'PX', 30_000)
+    await eventually('stepped down', () => tailer.stats().role === 'standby', 10_000)
+    expect(tailer.stats().lastError).toBe('lease-lost')
+    await redis.del(key, `${key}:token`)
+  })
+
   it('an active source whose lease another takes steps down (lease-lost) and stands by', async () => {
     const key = leaseKey()
     const announced: boolean[] = []

@@ -5,6 +5,7 @@ import type { AnyBinlogEvent } from '@vlasky/zongji'
 import type { Connection } from 'mysql2/promise'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { resolveSourceOptions } from '../../src/binlog/binlog-invalidation-source-options.js'
+import { createBinlogInvalidationSource } from '../../src/binlog/index.js'
 import type { BinlogPosition } from '../../src/binlog/binlog-position.js'
 import { endsStream } from '../../src/binlog/binlog-stream.js'
 import { binlogGtidPosition, consistentPosition, snapshotPosition } from '../../src/binlog/server-checks.js'
@@ -465,6 +466,18 @@ describe('checkpoints, rule by rule', () => {
     ['no server ID', JSON.stringify({ v: 1, gtid: '0-1-1', file: null, position: null })],
   ])('reads %s as no checkpoint', (_, text) => {
     expect(parseCheckpoint(text)).toBeUndefined()
+  })
+
+  it('a store that never answers the load fails start() after connectTimeout, saying what it waited for', async () => {
+    const source = createBinlogInvalidationSource({
+      connection: 'mysql://root@127.0.0.1:9/app',
+      serverId: 99,
+      connectTimeout: 30,
+      checkpoint: { load: () => new Promise(() => undefined), save: () => Promise.resolve(true) },
+    })
+    const failure = await source.start().then(() => undefined, (error: unknown) => error)
+    expect(failure).toEqual(new BinlogConnectionError('The server did not answer within 30 ms while loading the checkpoint'))
+    await source.close()
   })
 })
 
