@@ -123,6 +123,34 @@ describe('validateGetManyRequest, called directly', () => {
   const unknownKeys = (count: number): Record<string, number> =>
     Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, i]))
 
+  it('answers a valid body with its own ids array (the plain check decided it; the schema would copy it)', () => {
+    for (const ids of [[1], [1, 2, 3], Array.from({ length: 50 }, (_, i) => 50 - i), [Number.MAX_SAFE_INTEGER]]) {
+      const result = validateGetManyRequest({ ids })
+      expect(result).toEqual({ ok: true, ids })
+      expect(result.ok && result.ids).toBe(ids)
+    }
+  })
+
+  it('refuses a body that is null, an array or not an object, as the schema describes it', () => {
+    for (const body of [null, [1, 2], 'ids', 5]) {
+      expect(validateGetManyRequest(body)).toEqual({
+        ok: false,
+        errors: [{ field: '', code: 'invalid_type', message: expect.any(String) as unknown }],
+        total: 1,
+      })
+    }
+  })
+
+  it('counts an inherited enumerable field as unknown, as the schema does', () => {
+    const body = Object.create({ inherited: 1 }) as Record<string, unknown>
+    body.ids = [1, 2]
+    expect(validateGetManyRequest(body)).toEqual({
+      ok: false,
+      errors: [{ field: 'inherited', code: 'unrecognized_key', message: 'Unknown field; it is not part of the request' }],
+      total: 1,
+    })
+  })
+
   it('refuses valid IDs next to an unknown field, naming the field', () => {
     expect(validateGetManyRequest({ ids: [1, 2], extra: true })).toEqual({
       ok: false,
