@@ -20,6 +20,7 @@ import { BINLOG_CHANNELS, type BinlogGapEvent } from '../../src/binlog/diagnosti
 import { BinlogConnectionError, BinlogPrivilegeError } from '../../src/binlog/errors.js'
 import { binlogGtidPosition, checkServer, consistentPosition, snapshotPosition, verifyCheckpoint } from '../../src/binlog/server-checks.js'
 import type { InvalidationMessage } from '../../src/index.js'
+import { gtidEvent, syntheticEvent as event, tableMapEvent } from './helpers/synthetic-events.js'
 import type * as Stream from '../../src/binlog/binlog-stream.js'
 import type * as ServerChecks from '../../src/binlog/server-checks.js'
 
@@ -80,23 +81,18 @@ const OPTIONS: ResolvedSourceOptions = resolveSourceOptions({
   connectTimeout: 300,
 })
 
-// Synthetic zongji events, as the tracker reads them.
-const event = (name: string, fields: Record<string, unknown> = {}): AnyBinlogEvent =>
-  ({ getEventName: () => name, nextPosition: 0, ...fields }) as unknown as AnyBinlogEvent
-const TABLE = { tableName: 'contacts', parentSchema: 'app', columnSchemas: [{ COLUMN_NAME: 'id' }, { COLUMN_NAME: 'tenant_id' }] }
-
 /** A transaction writing `ids` of tenant 1, ending at `end` in the current file. */
 function commit(seqNo: number, end: number, ids: number[] = [seqNo]): AnyBinlogEvent[] {
   return [
-    event('mariadbgtid', { domainId: 0, serverId: 1, seqNo, standalone: false }),
-    event('tablemap', { tableId: 7, tableMap: { 7: TABLE } }),
+    gtidEvent(seqNo),
+    tableMapEvent(),
     event('writerows', { tableId: 7, rows: ids.map((id) => ({ id, tenant_id: 1 })) }),
     event('xid', { nextPosition: end }),
   ]
 }
 /** A transaction on another table: a group with nothing to invalidate. */
 const otherGroup = (seqNo: number, end: number): AnyBinlogEvent[] => [
-  event('mariadbgtid', { domainId: 0, serverId: 1, seqNo, standalone: false }),
+  gtidEvent(seqNo),
   event('xid', { nextPosition: end }),
 ]
 const heartbeat = (position: number): AnyBinlogEvent => event('heartbeat', { binlogName: FILE, nextPosition: position })
@@ -476,7 +472,7 @@ describe('G-BINLOG-FRESH: BinlogSession: what it counts and delivers', () => {
     rig.send(commit(11, 150))
     const manyIds = Array.from({ length: OPTIONS.maxIdsPerTenant + 1 }, (_, i) => i + 1)
     rig.send(commit(12, 200, manyIds))
-    rig.send(event('mariadbgtid', { domainId: 0, serverId: 1, seqNo: 13, standalone: false }))
+    rig.send(gtidEvent(13))
     ;(streams.at(-1) as FakeStreamShape).events.undecodable(new Error('bad row'))
     rig.send(event('xid', { nextPosition: 250 }), heartbeat(260))
     expect(rig.host.counters).toMatchObject({ events: 4 + 4 + 2 + 1, transactions: 3, widened: 1, undecodable: 1, heartbeats: 1 })

@@ -18,6 +18,7 @@ import { classifyStatement, mayChangeTable } from '../../src/binlog/statements.j
 import { TransactionTracker } from '../../src/binlog/transaction-tracker.js'
 import type { InvalidationMessage } from '../../src/index.js'
 import { expectErrorAsData } from '../helpers/error-as-data.js'
+import { CONTACTS_TABLE as TABLE, gtidEvent as gtid, syntheticEvent as event, tableMapEvent as tableMap } from './helpers/synthetic-events.js'
 
 describe('ChangeSet, rule by rule', () => {
   it('widens a tenant only past maxIdsPerTenant IDs, not at it', () => {
@@ -174,14 +175,6 @@ describe('withDeadline (fake timers)', () => {
 })
 
 describe('TransactionTracker, rule by rule (synthetic events)', () => {
-  const TABLE = { tableName: 'contacts', parentSchema: 'app', columnSchemas: [{ COLUMN_NAME: 'id' }, { COLUMN_NAME: 'tenant_id' }] }
-  const event = (name: string, fields: Record<string, unknown> = {}): AnyBinlogEvent =>
-    ({ getEventName: () => name, nextPosition: 0, ...fields }) as unknown as AnyBinlogEvent
-  const gtid = (seqNo: number, { standalone = false, domainId = 0 } = {}): AnyBinlogEvent =>
-    event('mariadbgtid', { domainId, serverId: 1, seqNo, standalone })
-  // `null`: a table map event whose map lacks its own table ID.
-  const tableMap = (entry: object | null = TABLE, tableId = 7): AnyBinlogEvent =>
-    event('tablemap', { tableId, tableMap: entry === null ? {} : { [tableId]: entry } })
   const rows = (tableId: number, ...data: object[]): AnyBinlogEvent => event('writerows', { tableId, rows: data })
   const query = (text: string, nextPosition = 0): AnyBinlogEvent => event('query', { query: text, nextPosition })
   const xid = (nextPosition: number): AnyBinlogEvent => event('xid', { nextPosition })

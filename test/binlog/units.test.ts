@@ -15,6 +15,7 @@ import { TransactionTracker } from '../../src/binlog/transaction-tracker.js'
 import { decodeSourceStatus, encodeSourceStatus } from '../../src/redis/message-format.js'
 import { SourceTrust, type SourceDistrustReason } from '../../src/redis/source-trust.js'
 import { expectErrorAsData } from '../helpers/error-as-data.js'
+import { gtidEvent as gtid, syntheticEvent as event, tableMapEvent } from './helpers/synthetic-events.js'
 
 describe('G-BINLOG-FRESH: ChangeSet', () => {
   it('coalesces per tenant and keeps IDs once', () => {
@@ -126,10 +127,7 @@ describe('G-BINLOG-GAP: positions and checkpoints', () => {
 
 describe('TransactionTracker (synthetic events)', () => {
   const TABLE = { tableName: 'contacts', parentSchema: 'app', columnSchemas: [{ COLUMN_NAME: 'id' }, { COLUMN_NAME: 'tenant_id' }, { COLUMN_NAME: 'first_name' }] }
-  const event = (name: string, fields: Record<string, unknown> = {}): AnyBinlogEvent =>
-    ({ getEventName: () => name, nextPosition: 0, ...fields }) as unknown as AnyBinlogEvent
-  const gtid = (seqNo: number, standalone = false): AnyBinlogEvent => event('mariadbgtid', { domainId: 0, serverId: 1, seqNo, standalone })
-  const tableMap = (entry: object = TABLE): AnyBinlogEvent => event('tablemap', { tableId: 7, tableMap: { 7: entry } })
+  const tableMap = (entry: object = TABLE): AnyBinlogEvent => tableMapEvent(entry)
 
   function track(): { tracker: TransactionTracker; groups: { messages: InvalidationMessage[] | undefined; gtid: string; position: number | undefined }[]; heartbeats: number[] } {
     const groups: { messages: InvalidationMessage[] | undefined; gtid: string; position: number | undefined }[] = []
@@ -163,9 +161,9 @@ describe('TransactionTracker (synthetic events)', () => {
 
   it('a standalone statement ends its group; one on the table invalidates everything', () => {
     const { tracker, groups } = track()
-    tracker.handle(gtid(11, true))
+    tracker.handle(gtid(11, { standalone: true }))
     tracker.handle(event('query', { query: 'ALTER TABLE contacts ADD x INT', nextPosition: 300 }))
-    tracker.handle(gtid(12, true))
+    tracker.handle(gtid(12, { standalone: true }))
     tracker.handle(event('query', { query: 'CREATE TABLE t (id INT)', nextPosition: 350 }))
     expect(groups.map((g) => g.messages)).toEqual([[{ kind: 'all' }], undefined])
   })
