@@ -107,9 +107,12 @@ export interface BinlogInvalidationSource extends InvalidationBus {
   start(): Promise<void>
   stats(): BinlogInvalidationSourceStats
   /**
-   * Stops streaming, saves the delivered checkpoint, announces itself unhealthy, releases the
-   * lease (a standby takes over at once) and tells its subscribers it no longer delivers.
-   * Connections it was given (the lease's and the checkpoint store's Redis) stay open.
+   * Stops streaming, saves the last delivered checkpoint (after a save in flight, if any),
+   * announces itself unhealthy, releases the lease (a standby takes over at once) and tells its
+   * subscribers it no longer delivers. Resolves once no lease of this source is left in Redis: a
+   * renewal or acquisition in flight is waited for (at most `ttl / 3`), and a lease it was
+   * granted meanwhile is given back. Connections it was given (the lease's and the checkpoint
+   * store's Redis) stay open.
    */
   close(): Promise<void>
 }
@@ -166,7 +169,8 @@ class Source implements BinlogInvalidationSource, SessionHost {
   #statusTimer: NodeJS.Timeout | undefined
   #checkpointTimer: NodeJS.Timeout | undefined
   #leaseTimer: NodeJS.Timeout | undefined
-  #leaseBusy = false
+  // The renewal or acquisition in flight: one at a time, and close() waits for it.
+  #leaseUpkeep: Promise<void> | undefined
   #wakeLoop: (() => void) | undefined
 
   constructor(options: ResolvedSourceOptions) {
@@ -387,7 +391,7 @@ class Source implements BinlogInvalidationSource, SessionHost {
     this.#checkpointTimer = setInterval(() => { void this.#save() }, checkpointInterval)
     this.#checkpointTimer.unref()
     if (lease !== undefined) {
-      this.#leaseTimer = setInterval(() => { void this.#tendLease() }, Math.max(10, Math.floor(lease.ttl / 3)))
+      this.#leaseTimer = setInterval(() => { this.#tendLease() }, Math.max(10, Math.floor(lease.ttl / 3)))
       this.#leaseTimer.unref()
     }
   }
@@ -408,21 +412,20 @@ class Source implements BinlogInvalidationSource, SessionHost {
     this.#announce(this.#healthy)
   }
 
-  async #tendLease(): Promise<void> {
+  #tendLease(): void {
     const lease = this.#lease
-    if (lease === undefined || this.#leaseBusy || this.#closed) return
-    this.#leaseBusy = true
-    try {
-      if (this.#role === 'active') {
-        if (!(await lease.renew())) this.#stepDown('lease-lost')
-      } else if (this.#role === 'standby') {
-        const acquired = await lease.acquire().catch(() => false)
-        // The role may have changed while Redis answered (close(), a failed start...).
-        if (acquired && this.#isStandby()) this.#activate()
-        else if (acquired) await lease.release()
-      }
-    } finally {
-      this.#leaseBusy = false
+    if (lease === undefined || this.#leaseUpkeep !== undefined || this.#closed) return
+    this.#leaseUpkeep = this.#renewOrAcquire(lease).finally(() => { this.#leaseUpkeep = undefined })
+  }
+
+  async #renewOrAcquire(lease: RedisLease): Promise<void> {
+    if (this.#role === 'active') {
+      if (!(await lease.renew())) this.#stepDown('lease-lost')
+    } else if (this.#role === 'standby') {
+      const acquired = await lease.acquire().catch(() => false)
+      // The role may have changed while Redis answered (close(), a failed start...).
+      if (acquired && this.#isStandby()) this.#activate()
+      else if (acquired) await lease.release()
     }
   }
 
@@ -454,10 +457,10 @@ class Source implements BinlogInvalidationSource, SessionHost {
   }
 
   async #save(): Promise<void> {
-    if (this.#saving !== undefined) {
-      await this.#saving
-      return
-    }
+    // One save at a time, in order: two in flight could land out of order and leave the older
+    // position in the store. One asked for meanwhile (close()'s, or the timer's) waits, then
+    // saves what was delivered since, if anything was.
+    while (this.#saving !== undefined) await this.#saving
     const checkpoint = this.#delivered
     if (checkpoint === undefined || checkpoint === this.#saved || this.#role !== 'active') return
     const token = this.#lease?.token ?? 0
@@ -498,6 +501,9 @@ class Source implements BinlogInvalidationSource, SessionHost {
       await this.#save()
       this.#announce(false)
     }
+    // An acquisition Redis grants meanwhile is given back by the upkeep itself (the source is
+    // closed): once both are done, no lease of ours is left in Redis.
+    await this.#leaseUpkeep
     await this.#lease?.release()
     this.#role = 'none'
     this.changed()

@@ -8,7 +8,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { Redis } from 'ioredis'
 import type { RowDataPacket } from 'mysql2/promise'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { InvalidationSubscriber } from '../../src/index.js'
 import {
   BINLOG_CHANNELS,
@@ -370,6 +370,115 @@ describe('G-BINLOG-LEASE: the lease, in one process', () => {
     await new Promise((resolve) => setTimeout(resolve, 200))
     expect(announced).toHaveLength(count)
     await redis.del(key, `${key}:token`)
+  })
+})
+
+describe('G-BINLOG-LEASE: close() and the own clock, against what Redis and the store answer', () => {
+  it("steps down once the lease ran out by the source's own clock, though no renewal has said so", async () => {
+    // The renewal comes every ttl / 3 = 10 s: within this test only the status tick (20 ms) can
+    // see that the lease ran out. The source's clock (performance.now(), which the lease reads)
+    // jumps one ttl ahead; Redis still holds the key.
+    const key = leaseKey()
+    const tailer = source({ target: quiet, lease: { redis, key, ttl: 30_000 } })
+    await tailer.start()
+    expect(tailer.stats().role).toBe('active')
+    const now = performance.now.bind(performance)
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now() + 30_001)
+    try {
+      await eventually('stepped down', () => tailer.stats().role === 'standby', 5_000)
+      expect(tailer.stats()).toMatchObject({ state: 'standby', lastError: 'lease-lost' })
+      expect(await redis.exists(key)).toBe(1) // Redis never said so: the source's own clock did
+    } finally {
+      clock.mockRestore()
+      await redis.del(key, `${key}:token`)
+    }
+  })
+
+  it('a standby whose acquire is granted while close() is under way gives the lease back and never streams, whatever the interleaving', async () => {
+    // Redis's real answer to the standby's acquire is held, then let through a chosen number of
+    // microtasks before close() starts: each interleaving of the answer with close()'s steps. A
+    // closed source that took the lease anyway would stream: it would hear the write below.
+    const heard: string[] = []
+    const races = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(async (ticks) => {
+      const key = leaseKey()
+      await redis.set(key, '999:someone-else', 'PX', 30_000)
+      let hold = false
+      let answered: (() => void) | undefined
+      let open: (() => void) | undefined
+      const granted = new Promise<void>((resolve) => { answered = resolve })
+      const gate = new Promise<void>((resolve) => { open = resolve })
+      const gated = {
+        eval: (...args: Parameters<Redis['eval']>) => {
+          const answer = redis.eval(...args)
+          if (!hold) return answer
+          hold = false
+          return answer.then(async (result) => {
+            answered?.()
+            await gate
+            return result
+          })
+        },
+      } as unknown as Redis
+      const target = { ...quiet, invalidate: (tenantId: number, ids: readonly number[]) => { heard.push(`race ${ticks}: ${tenantId}:${ids.join(',')}`); return Promise.resolve() } }
+      // ttl / 3 = 1 s between acquires and for each command's deadline.
+      const tailer = source({ target, lease: { redis: gated, key, ttl: 3_000 } })
+      await tailer.start()
+      expect(tailer.stats().role).toBe('standby')
+      hold = true
+      await redis.del(key)
+      await granted // Redis granted the next acquire; the source has not heard yet
+      open?.()
+      for (let tick = 0; tick < ticks; tick++) await Promise.resolve()
+      await tailer.close()
+      return { ticks, role: tailer.stats().role, state: tailer.stats().state, leaseHeld: await redis.exists(key) }
+    })
+    const outcomes = await Promise.all(races)
+    expect(outcomes).toEqual(outcomes.map(({ ticks }) => ({ ticks, role: 'none', state: 'closed', leaseHeld: 0 })))
+    // Time for a session started by mistake to connect, then a write it would deliver.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    await rig.write("UPDATE contacts SET first_name = 'r1' WHERE tenant_id = 1 AND id = 1")
+    await new Promise((resolve) => setTimeout(resolve, 700))
+    expect(heard).toEqual([])
+  })
+
+  it('close() while a checkpoint save is in flight waits for it, then saves the position delivered since: one save at a time, in order', async () => {
+    const saves: string[] = []
+    let inFlight = 0
+    let most = 0
+    let release: (() => void) | undefined
+    const held = new Promise<void>((resolve) => { release = resolve })
+    const backing = memoryCheckpointStore()
+    const store: CheckpointStore = {
+      load: () => backing.load(),
+      save: async (checkpoint, token) => {
+        saves.push(checkpoint.gtid)
+        most = Math.max(most, ++inFlight)
+        try {
+          if (saves.length === 1) await held // the first save hangs until the test lets it go
+          return await backing.save(checkpoint, token)
+        } finally {
+          inFlight--
+        }
+      },
+    }
+    const tailer = source({ target: quiet, checkpoint: store })
+    await tailer.start()
+    await rig.write("UPDATE contacts SET first_name = 's1' WHERE tenant_id = 1 AND id = 1")
+    await eventually('the first save under way', () => saves.length === 1)
+    const second = await rig.write("UPDATE contacts SET first_name = 's2' WHERE tenant_id = 1 AND id = 2")
+    await delivered(tailer, second)
+    // Meanwhile the timer (every 20 ms) asks for more saves: each must wait its turn too.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    let closed = false
+    const closing = tailer.close().then(() => { closed = true })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(closed).toBe(false) // waiting for the save in flight
+    release?.()
+    await closing
+    expect(saves.at(0)).not.toBe(second) // the held save was of an older position
+    expect(saves.at(-1)).toBe(second)
+    expect(most).toBe(1)
+    expect((await backing.load())?.gtid).toBe(second)
   })
 })
 
