@@ -423,9 +423,8 @@ class Source implements BinlogInvalidationSource, SessionHost {
       if (!(await lease.renew())) this.#stepDown('lease-lost')
     } else if (this.#role === 'standby') {
       const acquired = await lease.acquire().catch(() => false)
-      // The role may have changed while Redis answered (close(), a failed start...).
+      // Closed while Redis answered: close() waits for this upkeep, then gives the lease back.
       if (acquired && this.#isStandby()) this.#activate()
-      else if (acquired) await lease.release()
     }
   }
 
@@ -501,8 +500,8 @@ class Source implements BinlogInvalidationSource, SessionHost {
       await this.#save()
       this.#announce(false)
     }
-    // An acquisition Redis grants meanwhile is given back by the upkeep itself (the source is
-    // closed): once both are done, no lease of ours is left in Redis.
+    // A renewal or acquisition in flight first: a lease Redis grants meanwhile is released below
+    // with the rest, so that none of ours is left in Redis once close() resolves.
     await this.#leaseUpkeep
     await this.#lease?.release()
     this.#role = 'none'
