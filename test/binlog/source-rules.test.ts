@@ -2,8 +2,9 @@
 // face as a bus (refusals after close, subscriber checks), its counters and state events, its
 // restarts (the delay doubling up to 20 times restartDelay while sessions keep failing), the
 // checkpoint store refusing (fenced) or failing, and the lease: a standby taking over when the
-// active source closes, an active source stepping down when its lease is taken. Then its
-// session's liveness: idle, paused, its connections killed. fleet.test.ts proves the same lease
+// active source closes, an active source stepping down when its lease is taken or runs out by its
+// own clock, and close() racing what Redis and the checkpoint store answer. Then its session's
+// liveness: idle, paused, its connections killed. fleet.test.ts proves the same lease
 // in child processes, where a mutation run cannot see the coverage.
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { Redis } from 'ioredis'
