@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * Mutation testing of the core (`npm run mutation`; docs/mutation-testing.md has the scores and
- * how to run it on the files a change touched). Not part of .ci/run: a full run takes far longer
- * than CI's budget.
+ * how to run it on the files a change touched). A full run takes far longer than CI's budget:
+ * .ci/run mutates only the lines the newest change touched (scripts/mutation-changed.sh --lines).
  *
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
